@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-sqlite test-postgres lint browser bench clean
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/undersigned demo
+
+# Debian's chromium drives the browser tests; installed here when missing and we are root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core poppler-utils; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+
+test-sqlite: $(VENV)/.installed browser
+	env -u DATABASE_URL $(BIN)/pytest -m "not postgres"
+
+test-postgres: $(VENV)/.installed browser
+	@test -n "$$DATABASE_URL" || { echo "test-postgres needs DATABASE_URL" >&2; exit 1; }
+	$(BIN)/pytest
+
+# SQLite always; PostgreSQL too when DATABASE_URL points to one (CI sets it).
+test: lint test-sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL is not set: PostgreSQL tests not run (CI runs them)."; fi
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m undersigned.bench
+
+clean:
+	rm -rf $(VENV) .undersigned

@@ -1,0 +1,137 @@
+"""Letters, their translations, demands and addenda."""
+
+from __future__ import annotations
+
+import secrets
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+from undersigned.letters.states import State
+
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "ar": "العربية",
+    "de": "Deutsch",
+    "es": "Español",
+    "fa": "فارسی",
+    "fr": "Français",
+    "he": "עברית",
+    "hi": "हिन्दी",
+    "it": "Italiano",
+    "ja": "日本語",
+    "ko": "한국어",
+    "nl": "Nederlands",
+    "pl": "Polski",
+    "pt": "Português",
+    "ru": "Русский",
+    "tr": "Türkçe",
+    "uk": "Українська",
+    "ur": "اردو",
+    "zh": "中文",
+}
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+LANGUAGE_CHOICES = list(LANGUAGES.items())
+
+
+def new_mailbox_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+class Letter(models.Model):
+    slug = models.SlugField(max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    default_language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default="en")
+    recipient_name = models.CharField(max_length=200)
+    recipient_email = models.EmailField(max_length=254)
+    # Lower-case domains whose mailboxes may sign, e.g. ["example.org"].
+    domains = models.JSONField(default=list)
+    goal = models.PositiveIntegerField(default=100)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    deliver_at = models.DateTimeField(null=True, blank=True)
+    breakdown_threshold = models.PositiveSmallIntegerField(default=5)
+    # HMAC key for mailbox hashes; destroyed when the letter is archived (DESIGN.md section 4).
+    mailbox_key = models.BinaryField(null=True, default=new_mailbox_key)
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def is_rtl(self) -> bool:
+        return self.default_language in RTL_LANGUAGES
+
+
+class LetterText(models.Model):
+    """Title and body in one language; the letter's default language has one too."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=50_000)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id}/{self.language}"
+
+
+class Demand(models.Model):
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="demands")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering: ClassVar = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"demand {self.position} of {self.letter_id}"
+
+
+class DemandText(models.Model):
+    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES)
+    text = models.CharField(max_length=1000)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["demand", "language"], name="one_demand_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class AddendumKind(models.TextChoices):
+    MARKDOWN = "markdown", "Text (Markdown)"
+    PDF = "pdf", "PDF document"
+
+
+class Addendum(models.Model):
+    """A supporting document. Stored in the database so every web process serves the same bytes.
+
+    A translation is an addendum in another language that points at the original.
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="addenda")
+    position = models.PositiveSmallIntegerField(default=0)
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES)
+    translation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="translations"
+    )
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=AddendumKind.choices)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering: ClassVar = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,24 @@
+"""The list of jobs one worker round runs. Later capabilities add theirs here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from undersigned.mail.services import outbox_run_once
+
+logger = logging.getLogger(__name__)
+
+JOBS: list[Callable[[], int]] = [outbox_run_once]
+
+
+def run_jobs_once() -> int:
+    """Run each job once; return how much work was done, so an idle worker can sleep."""
+    done = 0
+    for job in JOBS:
+        try:
+            done += job()
+        except Exception:
+            # One failing job (a database hiccup) must not stop the others or the worker.
+            logger.exception("worker job %s failed", job.__name__)
+    return done

@@ -1,0 +1,37 @@
+"""The outbox: every outgoing message is a row written in the transaction that caused it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Gave up"
+
+
+class OutboxMessage(models.Model):
+    """One message. After sending, the recipient and content are erased; only a tombstone stays."""
+
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    # The plaintext address lives here only until the message is sent (DESIGN.md section 4).
+    recipients = models.JSONField(default=list)
+    message = models.BinaryField()  # RFC 5322 bytes, built at enqueue time
+    message_id = models.CharField(max_length=200)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A worker owns a row until this time; a worker that died loses it when the lease runs out.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_on = models.DateField(default=timezone.localdate)
+    sent_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"outbox {self.pk} {self.state}"

@@ -1,0 +1,1 @@
+"""Settings: `main` reads the environment; `test` supplies test values to it."""

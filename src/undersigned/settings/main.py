@@ -1,0 +1,202 @@
+"""Settings for undersigned, read from the environment (see docs/configuration.md).
+
+Production refuses to start without SECRET_KEY and ALLOWED_HOSTS; nothing secret has a default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from undersigned.settings.env import (
+    data_dir,
+    env_bool,
+    env_list,
+    env_networks,
+    env_str,
+    parse_email_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = data_dir()
+
+DEBUG = env_bool("DEBUG", False)
+
+_secret = env_str("SECRET_KEY")
+if _secret is None or len(_secret) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 32 characters or more")
+SECRET_KEY: str = _secret
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this instance answers to")
+
+SITE_URL = (env_str("SITE_URL") or f"http://{ALLOWED_HOSTS[0]}").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname:
+    raise ImproperlyConfigured("SITE_URL must be an absolute http(s) URL, e.g. https://letters.example")
+SITE_IS_HTTPS = _site.scheme == "https"
+
+# Proxy headers are believed only when the direct peer is one of these networks.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "undersigned.accounts",
+    "undersigned.letters",
+    "undersigned.signing",
+    "undersigned.mail",
+]
+
+MIDDLEWARE = [
+    "undersigned.common.middleware.ClientAddressMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "undersigned.common.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "undersigned.urls"
+WSGI_APPLICATION = "undersigned.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "undersigned.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers proceed while the worker writes; IMMEDIATE avoids upgrade deadlocks.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+_redis_url = env_str("REDIS_URL")
+if _redis_url:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "manage:home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Bodies are bounded before Django parses them; uploads get their own, larger limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+ADDENDUM_MAX_BYTES = 10 * 1024 * 1024
+
+# Email: messages are written to the outbox table; the worker hands them to OUTBOX_DELIVERY_BACKEND.
+EMAIL_BACKEND = "undersigned.mail.backends.OutboxBackend"
+_email = parse_email_url(env_str("EMAIL_URL", "console:") or "console:")
+OUTBOX_DELIVERY_BACKEND = _email.backend
+EMAIL_HOST = _email.host
+EMAIL_PORT = _email.port
+EMAIL_HOST_USER = _email.user
+EMAIL_HOST_PASSWORD = _email.password
+EMAIL_USE_TLS = _email.use_tls
+EMAIL_USE_SSL = _email.use_ssl
+EMAIL_TIMEOUT = 20
+EMAIL_FILE_PATH = _email.file_path
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or f"undersigned <noreply@{_site.hostname}>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Cookies and transport: strict whenever the site is served over HTTPS.
+SESSION_COOKIE_SECURE = SITE_IS_HTTPS
+CSRF_COOKIE_SECURE = SITE_IS_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
+SECURE_SSL_REDIRECT = SITE_IS_HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31536000 if SITE_IS_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
+SECURE_HSTS_PRELOAD = SITE_IS_HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if TRUSTED_PROXIES:
+    # Only safe because ClientAddressMiddleware drops this header from untrusted peers.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Signing policy (see docs/threat-model.md).
+SIGNING_CODE_TTL_SECONDS = 30 * 60
+SIGNING_CODE_MAX_ATTEMPTS = 5
+SIGNING_MAX_SENDS_PER_HOUR = 5
+RATE_LIMITS = {
+    # name: (requests, seconds), per client address
+    "signing-start": (20, 600),
+    "signing-confirm": (60, 600),
+    "login": (20, 600),
+}
+SEQUENCER_INTERVAL_SECONDS = int(env_str("SEQUENCER_INTERVAL_SECONDS", "60") or "60")
+
+# Logging: never the client's address, never a request body. Errors still reach the console.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # django.request logs the path of every 4xx; paths carry confirmation tokens.
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}
