@@ -65,7 +65,10 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     # Pairing bottom-up and promoting an odd last node yields exactly RFC 6962's
     # split-at-largest-power-of-two tree, with no recursion and one hash per interior node.
     while len(level) > 1:
-        nxt = [_sha256(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2])]
+        nxt = [
+            _sha256(b"\x01" + a + b).digest()
+            for a, b in zip(level[0::2], level[1::2], strict=False)
+        ]
         if len(level) % 2:
             nxt.append(level[-1])
         level = nxt
@@ -189,14 +192,16 @@ def _subproof(start: int, end: int, lo: int, hi: int, known: bool, read: NodeRea
     k = _largest_power_of_two_below(hi - lo)
     mid = lo + k
     if end <= mid:
-        return _subproof(start, end, lo, mid, known, read) + [range_hash(mid, hi, read)]
+        return [*_subproof(start, end, lo, mid, known, read), range_hash(mid, hi, read)]
     if start >= mid:
-        return _subproof(start, end, mid, hi, known, read) + [range_hash(lo, mid, read)]
+        return [*_subproof(start, end, mid, hi, known, read), range_hash(lo, mid, read)]
     # A valid subtree straddling mid must start at lo; its right part is a new, unknown prefix.
-    return _subproof(mid, end, mid, hi, False, read) + [range_hash(lo, mid, read)]
+    return [*_subproof(mid, end, mid, hi, False, read), range_hash(lo, mid, read)]
 
 
-def subtree_consistency_proof(start: int, end: int, size: int, read_node: NodeReader) -> list[bytes]:
+def subtree_consistency_proof(
+    start: int, end: int, size: int, read_node: NodeReader
+) -> list[bytes]:
     """Proof that subtree [start, end) is part of the tree of ``size`` leaves."""
     _check_subtree(start, end)
     if end > size:
@@ -272,9 +277,7 @@ def _mismatch(calculated: bytes, expected: bytes, what: str) -> None:
         )
 
 
-def root_from_inclusion_proof(
-    leaf: bytes, index: int, size: int, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """Root implied by an inclusion proof; raises ProofError if its shape is wrong."""
     if not 0 <= index < size:
         raise ProofError(f"index {index} is outside a tree of size {size}")
@@ -361,9 +364,7 @@ def _root_from_subtree_proof(
     old, grown, remaining = _grow_subtree(seed, rest, start, end, size)
     _mismatch(old, subtree_root, "old root")
     # The grown node is a leaf of the tree shifted up by `height` levels.
-    return root_from_inclusion_proof(
-        grown, start >> height, ((size - 1) >> height) + 1, remaining
-    )
+    return root_from_inclusion_proof(grown, start >> height, ((size - 1) >> height) + 1, remaining)
 
 
 def root_from_consistency_proof(

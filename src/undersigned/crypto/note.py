@@ -191,7 +191,7 @@ class Signer:
 
     @classmethod
     def from_skey(cls, skey: str) -> Self:
-        """Parse ``PRIVATE+KEY+name+hex(key ID)+base64(type || seed)`` (golang.org/x/mod/sumdb/note)."""
+        """Parse ``PRIVATE+KEY+name+hex(key ID)+base64(type || seed)``, as Go's sumdb/note."""
         parts = skey.split("+")
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise MalformedNoteError("malformed signer key")
@@ -413,7 +413,9 @@ def open_checkpoint(
     ``Note.signatures``.
     """
     note = open_note(data, [log_verifier, *witnesses])
-    if not any((s.name, s.key_id) == (log_verifier.name, log_verifier.key_id) for s in note.signatures):
+    if not any(
+        (s.name, s.key_id) == (log_verifier.name, log_verifier.key_id) for s in note.signatures
+    ):
         raise UnverifiedNoteError(f"checkpoint is not signed by the log key {log_verifier.name!r}")
     checkpoint = Checkpoint.parse(note.text)
     expected = log_verifier.name if origin is None else origin

@@ -90,11 +90,13 @@ class TileRef:
         return f"tile/{kind}/{encode_index(self.index)}{suffix}"
 
 
-_PATH_RE = re.compile(r"tile/(entries|0|[1-9][0-9]?)/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]*))?")
+_PATH_RE = re.compile(
+    r"tile/(entries|0|[1-9][0-9]?)/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]*))?"
+)
 
 
 def parse_tile_path(path: str) -> TileRef:
-    """Parse ``tile/<L>/<N>[.p/<W>]`` or ``tile/entries/<N>[.p/<W>]``; rejects non-canonical forms."""
+    """Parse ``tile/<L>/<N>[.p/<W>]`` or ``tile/entries/<N>[.p/<W>]``, canonical forms only."""
     m = _PATH_RE.fullmatch(path)
     if m is None:
         raise TileError(f"not a tile path: {path!r}")
@@ -174,9 +176,7 @@ def _append_level(
             raise TileError("appending to a non-empty log needs fetch() for its partial tiles")
         old = TileRef(level, first, old_count % TILE_WIDTH)
         data = fetch(old.path)
-        carried = (
-            decode_bundle(data, old.width) if level is None else _split_hashes(data, old)
-        )
+        carried = decode_bundle(data, old.width) if level is None else _split_hashes(data, old)
     items = carried + list(new_items)
     written: dict[str, bytes] = {}
     completed: list[list[bytes]] = []
@@ -306,7 +306,7 @@ def verify_log(fetch: Fetch, size: int, root: bytes, *, entries: bool = True) ->
         for ref in _tile_refs(level + 1, count):
             stored.extend(reader.tile(level + 1, ref.index))
         if computed != stored:
-            bad = next(i for i, (a, b) in enumerate(zip(computed, stored)) if a != b)
+            bad = next(i for i, (a, b) in enumerate(zip(computed, stored, strict=True)) if a != b)
             raise TileError(f"level {level + 1} tile hash {bad} does not match the tiles below")
         level, below = level + 1, computed
     calculated = reader.root()

@@ -77,21 +77,34 @@ def outbox_claim(*, limit: int = 20) -> list[OutboxMessage]:
 
 
 def _deliver(row: OutboxMessage) -> None:
-    parsed = message_from_bytes(bytes(row.message), policy=policy.SMTP)
+    raw = bytes(row.message)
+    headers = message_from_bytes(raw, policy=policy.SMTP)
     connection = get_connection(backend=settings.OUTBOX_DELIVERY_BACKEND)
-    _RawEmail(parsed, row.recipients, connection=connection).send(fail_silently=False)
+    email = _StoredEmail(raw, from_email=str(headers["From"]), to=row.recipients)
+    if connection.send_messages([email]) != 1:
+        raise RuntimeError("the mail backend did not accept the message")
 
 
-class _RawEmail(EmailMessage):
-    """Re-sends the exact bytes built at enqueue time (same Message-ID on every retry)."""
+class _RawMessage:
+    """The exact bytes built at enqueue time, so every retry carries the same Message-ID."""
 
-    def __init__(self, parsed: Any, recipients: list[str], **kwargs: Any) -> None:
-        super().__init__(to=recipients, **kwargs)
-        self._parsed = parsed
-        self.from_email = str(parsed["From"])
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
 
-    def message(self, *, policy: Any = None) -> Any:
-        return self._parsed
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\r\n") -> bytes:
+        return self.raw
+
+    def get_charset(self) -> None:
+        return None
+
+
+class _StoredEmail(EmailMessage):
+    def __init__(self, raw: bytes, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._raw = raw
+
+    def message(self) -> Any:  # type: ignore[override] -- bytes already built
+        return _RawMessage(self._raw)
 
 
 def outbox_deliver(*, row: OutboxMessage) -> bool:

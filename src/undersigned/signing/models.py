@@ -1,0 +1,152 @@
+"""Signatures, their verification, invite codes and counters.
+
+What is stored per tier is decided in signing/tiers.py; these models only hold it. Dates, not
+times, for anything about a signer (DESIGN.md section 2).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+
+class Tier(models.TextChoices):
+    PUBLIC = "public", "Public"
+    RECIPIENT = "recipient", "Recipient only"
+    COUNTED = "counted", "Counted only"
+    ANONYMOUS = "anonymous", "Anonymous"
+
+
+NAMED_TIERS = (Tier.PUBLIC, Tier.RECIPIENT, Tier.COUNTED)
+
+
+class Verification(models.Model):
+    """A signature waiting for its mailbox to be proven; deleted once confirmed or expired.
+
+    The code is never stored: it is derived from `nonce` with the server secret, so the same code
+    can be resent without keeping it, and a copy of the database alone cannot produce it.
+    """
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    mailbox_hash = models.CharField(max_length=64)
+    nonce = models.CharField(max_length=64)
+    # Only a hash of the confirmation link's token is kept.
+    link_hash = models.CharField(max_length=64, unique=True)
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    name = models.CharField(max_length=120, blank=True)
+    title = models.CharField(max_length=120, blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    # Fernet ciphertext of the mailbox, only for signers who asked for updates.
+    updates_address = models.BinaryField(null=True)
+    language = models.CharField(max_length=8, default="en")
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sends = models.PositiveSmallIntegerField(default=0)
+    send_window_start = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "mailbox_hash"], name="one_pending_per_mailbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"verification {self.pk}"
+
+
+class InviteBatch(models.Model):
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(max_length=120, blank=True)
+    size = models.PositiveIntegerField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return self.label or f"batch {self.pk}"
+
+
+class InviteCode(models.Model):
+    """A single-use code; only its keyed hash is stored (the sheet is printed once)."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    batch = models.ForeignKey(InviteBatch, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    used_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invite {self.pk}"
+
+
+class Signature(models.Model):
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    # HMAC(letter key, normalized mailbox); null for invite-code signatures.
+    mailbox_hash = models.CharField(max_length=64, null=True, blank=True)
+    invite = models.OneToOneField(
+        InviteCode, null=True, blank=True, on_delete=models.PROTECT, related_name="signature"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    title = models.CharField(max_length=120, blank=True)
+    department = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    # SHA-256 of the receipt secret handed to the signer; lets them withdraw or prove inclusion.
+    receipt_commitment = models.CharField(max_length=64, unique=True)
+    updates_address = models.BinaryField(null=True)
+    signed_on = models.DateField(default=timezone.localdate)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    invalidated_on = models.DateField(null=True, blank=True)
+    invalidation = models.ForeignKey(
+        "signing.Invalidation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Organizers may flag a signature for review without any public effect.
+    flagged = models.BooleanField(default=False)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["letter", "mailbox_hash"],
+                condition=models.Q(mailbox_hash__isnull=False),
+                name="one_signature_per_mailbox",
+            )
+        ]
+        indexes: ClassVar = [models.Index(fields=["letter", "tier", "id"], name="signature_list")]
+
+    def __str__(self) -> str:
+        return f"signature {self.pk}"
+
+
+class Invalidation(models.Model):
+    """An auditable removal of signatures by organizers: what rule, why, how many, when."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    rule = models.JSONField()
+    reason = models.CharField(max_length=500)
+    count = models.PositiveIntegerField()
+    created_on = models.DateField(default=timezone.localdate)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"invalidation {self.pk}"
+
+
+COUNTER_SHARDS = 16
+
+
+class Counter(models.Model):
+    """Sharded running counts, so concurrent signers do not queue on one row."""
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    shard = models.PositiveSmallIntegerField()
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "tier", "shard"], name="one_counter_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id}/{self.tier}/{self.shard}={self.value}"
