@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", public.healthz, name="healthz"),
     path("accounts/", include("undersigned.accounts.urls")),
     path("manage/", include("undersigned.letters.urls_manage")),
+    path("manage/letters/<slug:slug>/signatures/", include("undersigned.signing.urls_manage")),
     path("l/<slug:slug>/", include("undersigned.letters.urls_public")),
     path("l/<slug:slug>/", include("undersigned.signing.urls")),
     path("api/v1/", api.urls),

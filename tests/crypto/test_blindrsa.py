@@ -248,16 +248,19 @@ def test_finalize_wrong_length_rejected(length: int) -> None:
 
 def test_finalize_blind_sig_not_below_n_rejected() -> None:
     public_key = session_key().public_key()
-    with pytest.raises(InvalidInput, match="smaller than the modulus"):
+    with pytest.raises(InvalidSignature, match="smaller than the modulus"):
         blindrsa.finalize(public_key, b"m", b"\xff" * 256, 1, RSABSSA_SHA384_PSS_RANDOMIZED)
 
 
-def test_finalize_other_key_rejected() -> None:
+def test_finalize_response_signed_by_other_key_rejected() -> None:
     variant = RSABSSA_SHA384_PSS_DETERMINISTIC
     result = blindrsa.blind(session_key().public_key(), b"message", variant)
-    blind_sig = blindrsa.blind_sign(session_key(), result.blinded_msg)
+    # Reduce mod the other modulus so the wrong server can sign it at all.
+    other_n = other_key().public_key().public_numbers().n
+    reduced = (int.from_bytes(result.blinded_msg, "big") % other_n).to_bytes(256, "big")
+    blind_sig = blindrsa.blind_sign(other_key(), reduced)
     with pytest.raises(InvalidSignature):
-        blindrsa.finalize(other_key().public_key(), b"message", blind_sig, result.inv, variant)
+        blindrsa.finalize(session_key().public_key(), b"message", blind_sig, result.inv, variant)
 
 
 def test_verify_wrong_key_rejected() -> None:
@@ -310,6 +313,14 @@ def test_blind_encoded_message_not_coprime_rejected(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(blindrsa, "emsa_pss_encode", lambda *_: p.to_bytes(256, "big"))
     with pytest.raises(InvalidInput, match="coprime"):
         blindrsa.blind(key.public_key(), b"m", RSABSSA_SHA384_PSS_DETERMINISTIC)
+
+
+def test_finalize_inv_out_of_range_rejected() -> None:
+    public_key = session_key().public_key()
+    n = public_key.public_numbers().n
+    for inv in (0, n):
+        with pytest.raises(InvalidInput, match="1 <= inv < n"):
+            blindrsa.finalize(public_key, b"m", b"\x01" * 256, inv, RSABSSA_SHA384_PSS_RANDOMIZED)
 
 
 def test_blind_result_repr_hides_inv() -> None:

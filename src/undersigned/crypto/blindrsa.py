@@ -311,7 +311,8 @@ def finalize(
         raise UnexpectedInputSize(f"blind_sig must be {k} bytes, got {len(blind_sig)}")
     z = _os2ip(blind_sig)
     if z >= n:
-        raise InvalidInput("blind_sig is not smaller than the modulus")
+        # RFC 9474 lets this fall through to a failed verification; say why up front.
+        raise InvalidSignature("blind_sig is not smaller than the modulus: not from this key")
     if not 1 <= inv < n:
         raise InvalidInput("inv must satisfy 1 <= inv < n")
     sig = _i2osp((z * inv) % n, k)

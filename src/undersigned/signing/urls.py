@@ -1,2 +1,8 @@
+from django.urls import path
+
+from undersigned.signing import views
+
 app_name = "signing"
-urlpatterns: list = []
+urlpatterns = [
+    path("sign/", views.start, name="start"),
+]

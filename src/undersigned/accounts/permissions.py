@@ -1,0 +1,59 @@
+"""Who may do what. Every organizer view asks one of these functions, and nothing else.
+
+A person who is not an organizer of a letter gets the same 404 whether or not the letter exists,
+so the dashboard cannot be used to discover other letters.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from undersigned.accounts.models import Membership, Role, User
+from undersigned.letters.models import Letter
+from undersigned.letters.states import PUBLIC_STATES
+
+_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+
+class NotFound(Http404):
+    def __init__(self) -> None:
+        super().__init__("There is nothing here.")
+
+
+def access_letter(*, user: User | AnonymousUser, slug: str, role: Role = Role.VIEWER) -> Letter:
+    """The letter, if `user` holds at least `role` on it; otherwise the same 404 as a missing one."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotFound()
+    membership = (
+        Membership.objects.select_related("letter")
+        .filter(user_id=user.pk, letter__slug=slug)
+        .first()
+    )
+    if membership is None or _RANK[Role(membership.role)] < _RANK[role]:
+        raise NotFound()
+    return membership.letter
+
+
+def access_role(*, user: User | AnonymousUser, letter: Letter) -> Role | None:
+    if not user.is_authenticated:
+        return None
+    role = Membership.objects.filter(user_id=user.pk, letter=letter).values_list("role", flat=True)
+    return Role(role[0]) if role else None
+
+
+def access_can_create_letters(*, user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, "can_create_letters", False))
+
+
+def access_can_invite_organizers(*, user: User | AnonymousUser) -> bool:
+    """Only instance admins invite organizers who may start letters of their own."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def access_public_letter(*, slug: str) -> Letter:
+    """A letter the public may see: drafts and archived letters look like missing ones."""
+    letter = Letter.objects.filter(slug=slug, state__in=PUBLIC_STATES).first()
+    if letter is None:
+        raise NotFound()
+    return letter

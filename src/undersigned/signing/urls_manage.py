@@ -1,0 +1,2 @@
+app_name = "signing_manage"
+urlpatterns: list = []

@@ -1,0 +1,54 @@
+"""Test data made through the ORM, for tests that need a letter or an organizer to exist."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from undersigned.accounts.models import Membership, Role, User
+from undersigned.letters.models import Demand, DemandText, Letter, LetterText
+from undersigned.letters.states import State
+
+_serial = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def make_organizer(email: str | None = None, **extra: Any) -> User:
+    email = email or f"organizer{next(_serial)}@organizers.test"
+    extra.setdefault("can_create_letters", True)
+    return User.objects.create_user(email, PASSWORD, **extra)
+
+
+def make_letter(
+    slug: str | None = None,
+    *,
+    state: str = State.OPEN,
+    domains: list[str] | None = None,
+    title: str = "Cancel the contract",
+    body: str = "We, the undersigned, ask **leadership** to act.",
+    demands: tuple[str, ...] = ("Cancel all active offers", "Publish what we sell"),
+    owner: User | None = None,
+    arabic: bool = False,
+    **extra: Any,
+) -> Letter:
+    letter = Letter.objects.create(
+        slug=slug or f"letter-{next(_serial)}",
+        state=state,
+        domains=domains if domains is not None else ["example.org"],
+        recipient_name="The CEO",
+        recipient_email="ceo@example.org",
+        **extra,
+    )
+    LetterText.objects.create(letter=letter, language="en", title=title, body=body)
+    if arabic:
+        LetterText.objects.create(
+            letter=letter, language="ar", title="ألغوا العقد", body="نحن الموقعين أدناه نطالب."
+        )
+    for position, text in enumerate(demands):
+        demand = Demand.objects.create(letter=letter, position=position)
+        DemandText.objects.create(demand=demand, language="en", text=text)
+        if arabic:
+            DemandText.objects.create(demand=demand, language="ar", text=f"مطلب {position + 1}")
+    if owner is not None:
+        Membership.objects.create(user=owner, letter=letter, role=Role.OWNER)
+    return letter
