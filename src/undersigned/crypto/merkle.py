@@ -242,10 +242,9 @@ class MemoryTree:
                 level += 1
 
     def node(self, level: int, index: int) -> bytes:
-        try:
+        if 0 <= level < len(self._levels) and 0 <= index < len(self._levels[level]):
             return self._levels[level][index]
-        except IndexError:
-            raise ProofError(f"node ({level}, {index}) is not in the tree") from None
+        raise ProofError(f"node ({level}, {index}) is not in the tree")
 
     def root(self, size: int | None = None) -> bytes:
         size = self.size if size is None else size

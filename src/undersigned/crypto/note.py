@@ -154,7 +154,8 @@ class CosignatureVerifier(Verifier):
 
 def verifier_from_vkey(vkey: str) -> Verifier:
     """Parse a vkey; type 0x01 gives a Verifier, type 0x04 a CosignatureVerifier."""
-    parts = vkey.split("+")
+    # Only the base64 part may contain "+": names cannot and the key ID is hex.
+    parts = vkey.split("+", 2)
     if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise MalformedNoteError(f"malformed vkey {vkey!r}")
     name, hex_id, b64 = parts
@@ -192,7 +193,7 @@ class Signer:
     @classmethod
     def from_skey(cls, skey: str) -> Self:
         """Parse ``PRIVATE+KEY+name+hex(key ID)+base64(type || seed)``, as Go's sumdb/note."""
-        parts = skey.split("+")
+        parts = skey.split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise MalformedNoteError("malformed signer key")
         raw = b64decode_strict(parts[4], "signer key material")
@@ -322,25 +323,28 @@ def add_signatures(note: str, signers: Iterable[Signer]) -> str:
 
 def open_note(data: str | bytes, verifiers: Iterable[Verifier]) -> Note:
     """Verify a note: every known key's signature must verify, and at least one must exist."""
-    known: dict[tuple[str, int], Verifier] = {}
+    known: dict[tuple[str, int], list[Verifier]] = {}
     for v in verifiers:
-        if known.setdefault((v.name, v.key_id), v) is not v:
-            raise NoteError(f"two verifiers share name {v.name!r} and key ID {v.key_id:08x}")
+        known.setdefault((v.name, v.key_id), []).append(v)
     text, sigs = parse_note(data)
     msg = text.encode("utf-8")
     verified: list[NoteSignature] = []
     unverified: list[NoteSignature] = []
     for sig in sigs:
-        verifier = known.get((sig.name, sig.key_id))
-        if verifier is None:
+        candidates = known.get((sig.name, sig.key_id), [])
+        if not candidates:
             if sig not in unverified:
                 unverified.append(sig)
             continue
-        if any((s.name, s.key_id) == (sig.name, sig.key_id) for s in verified):
-            raise MalformedNoteError(f"two signatures from key {sig.name!r}")
-        if not verifier.verify(msg, sig.signature):
+        if len(candidates) > 1:
+            # Like Go's note package: ambiguity only matters once a signature needs the key.
+            raise NoteError(f"several verifiers for {sig.name!r} with key ID {sig.key_id:08x}")
+        # The spec says a known key's signature MUST be verified, so repeats are checked too
+        # (Go skips them), but they are listed once.
+        if not candidates[0].verify(msg, sig.signature):
             raise InvalidSignatureError(f"signature from {sig.name!r} does not verify")
-        verified.append(sig)
+        if all((s.name, s.key_id) != (sig.name, sig.key_id) for s in verified):
+            verified.append(sig)
     if not verified:
         raise UnverifiedNoteError("note has no verified signature from a known key")
     return Note(text, tuple(verified), tuple(unverified))

@@ -158,6 +158,24 @@ def decode_bundle(data: bytes, count: int | None = None) -> list[bytes]:
     return entries
 
 
+def _read(fetch: Fetch, ref: TileRef) -> bytes:
+    # Missing resources become TileError; a missing partial tile falls back to the full tile,
+    # as the spec allows, since logs may delete partial tiles once the full one exists.
+    try:
+        return fetch(ref.path)
+    except (LookupError, OSError) as exc:
+        if not ref.is_partial:
+            raise TileError(f"cannot fetch {ref.path}: {exc!r}") from exc
+    full = TileRef(ref.level, ref.index)
+    try:
+        data = fetch(full.path)
+    except (LookupError, OSError) as exc:
+        raise TileError(f"cannot fetch {ref.path} or {full.path}: {exc!r}") from exc
+    if ref.level is None:
+        return encode_bundle(decode_bundle(data, TILE_WIDTH)[: ref.width])
+    return data[: ref.width * HASH_SIZE]
+
+
 def _split_hashes(data: bytes, ref: TileRef) -> list[bytes]:
     if len(data) != ref.width * HASH_SIZE:
         raise TileError(f"{ref.path} is {len(data)} bytes, want {ref.width * HASH_SIZE}")
@@ -175,7 +193,7 @@ def _append_level(
         if fetch is None:
             raise TileError("appending to a non-empty log needs fetch() for its partial tiles")
         old = TileRef(level, first, old_count % TILE_WIDTH)
-        data = fetch(old.path)
+        data = _read(fetch, old)
         carried = decode_bundle(data, old.width) if level is None else _split_hashes(data, old)
     items = carried + list(new_items)
     written: dict[str, bytes] = {}
@@ -236,7 +254,7 @@ class TileReader:
             if width <= 0:
                 raise TileError(f"tile {level}/{index} is beyond a log of size {self.size}")
             ref = TileRef(level, index, width)
-            self._tiles[key] = _split_hashes(self._fetch(ref.path), ref)
+            self._tiles[key] = _split_hashes(_read(self._fetch, ref), ref)
         return self._tiles[key]
 
     def put(self, level: int, index: int, hashes: list[bytes]) -> None:
@@ -273,6 +291,14 @@ class VerifiedLog:
     leaf_hashes: list[bytes]
     entries: list[bytes] | None
 
+    def check_consistency(self, old_size: int, old_root: bytes) -> None:
+        """Raise TileError unless a checkpoint saved earlier is a prefix of this log."""
+        if not 0 <= old_size <= self.size:
+            raise TileError(f"old size {old_size} is not within the log size {self.size}")
+        # The leaf hashes are already bound to the current root, so recomputing is a proof.
+        if root_from_leaf_hashes(self.leaf_hashes[:old_size]) != old_root:
+            raise TileError(f"the log at size {old_size} does not have the saved root")
+
 
 def verify_log(fetch: Fetch, size: int, root: bytes, *, entries: bool = True) -> VerifiedLog:
     """Fetch every tile of a log of ``size`` leaves and check it all against ``root``.
@@ -291,7 +317,7 @@ def verify_log(fetch: Fetch, size: int, root: bytes, *, entries: bool = True) ->
     if entries:
         values = []
         for ref in _tile_refs(None, size):
-            values.extend(decode_bundle(fetch(ref.path), ref.width))
+            values.extend(decode_bundle(_read(fetch, ref), ref.width))
         for i, entry in enumerate(values):
             if leaf_hash(entry) != leaf_hashes[i]:
                 raise TileError(f"entry {i} does not match its level 0 tile hash")
