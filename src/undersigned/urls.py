@@ -11,6 +11,7 @@ urlpatterns = [
     path("manage/letters/<slug:slug>/signatures/", include("undersigned.signing.urls_manage")),
     path("l/<slug:slug>/", include("undersigned.letters.urls_public")),
     path("l/<slug:slug>/", include("undersigned.signing.urls")),
+    path("l/<slug:slug>/log/", include("undersigned.publiclog.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 from django.core.mail import send_mail
 from django.db import transaction
 
+from tests.support import processes
 from tests.support.smtp import SmtpSink
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.mail.services import outbox_run_once
@@ -47,3 +50,32 @@ def test_outbox_unreachable_server_retries_later(settings: object) -> None:
     )
     assert outbox_run_once() == 0  # backoff: not due again yet
     assert OutboxMessage.objects.get().attempts == 1
+
+
+def test_outbox_worker_killed_mid_send_sends_each_message_once() -> None:
+    for number in range(3):
+        send_mail(f"Message {number}", "Body", None, [f"once{number}@example.org"])
+    with SmtpSink() as sink:
+        sink.rcpt_delay = 30.0  # the first send hangs after MAIL FROM, before the server accepts
+        env = {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}", "OUTBOX_LEASE_SECONDS": "2"}
+        worker = processes.start("worker", **env)
+        try:
+            assert sink.rcpt_seen.wait(timeout=30), "the worker never reached the SMTP server"
+        finally:
+            processes.stop(worker, signal.SIGKILL)
+        assert OutboxMessage.objects.filter(state=OutboxState.SENT).count() == 0
+        sink.rcpt_delay = 0.0
+
+        restarted = processes.start("worker", **env)
+        try:
+            received = [sink.wait_for(f"once{n}@example.org", timeout=30) for n in range(3)]
+        finally:
+            processes.stop(restarted, signal.SIGTERM)
+
+    assert [len(messages) for messages in received] == [1, 1, 1]
+    assert sorted(m.subject for messages in received for m in messages) == [
+        "Message 0",
+        "Message 1",
+        "Message 2",
+    ]
+    assert list(OutboxMessage.objects.values_list("state", flat=True)) == [OutboxState.SENT] * 3

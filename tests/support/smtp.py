@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import threading
@@ -55,9 +56,20 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_RCPT(  # noqa: N802 -- aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.sink.rcpt_seen.set()
+        # Poll, so that a test can release a held client by setting rcpt_delay back to 0.
+        held_until = time.monotonic() + self.sink.rcpt_delay
+        while self.sink.rcpt_delay and time.monotonic() < held_until:
+            await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 -- aiosmtpd's hook name
         if self.sink.delay:
-            time.sleep(self.sink.delay)
+            await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
             self.sink.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
@@ -76,6 +88,9 @@ class SmtpSink:
         self.messages: list[Received] = []
         self.lock = threading.Lock()
         self.delay = delay
+        # Holding a client at RCPT lets a test kill it in the middle of a send.
+        self.rcpt_delay = 0.0
+        self.rcpt_seen = threading.Event()
         self.port = _free_port()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 

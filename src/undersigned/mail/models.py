@@ -17,7 +17,9 @@ class OutboxState(models.TextChoices):
 class OutboxMessage(models.Model):
     """One message. After sending, the recipient and content are erased; only a tombstone stays."""
 
-    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
     # The plaintext address lives here only until the message is sent (DESIGN.md section 4).
     recipients = models.JSONField(default=list)
     message = models.BinaryField()  # RFC 5322 bytes, built at enqueue time
@@ -26,6 +28,7 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # A worker owns a row until this time; a worker that died loses it when the lease runs out.
     leased_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True, db_index=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_on = models.DateField(default=timezone.localdate)
     sent_on = models.DateField(null=True, blank=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 from datetime import timedelta
 from email import message_from_bytes, policy
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -18,7 +19,6 @@ from undersigned.mail.models import OutboxMessage, OutboxState
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 
 
@@ -31,7 +31,8 @@ def outbox_enqueue(*, message: EmailMessage) -> OutboxMessage:
     raw = message.message()
     return OutboxMessage.objects.create(
         recipients=list(message.recipients()),
-        message=raw.as_bytes(linesep="\r\n"),
+        # Django's SafeMIME classes take linesep; SMTP wants CRLF.
+        message=raw.as_bytes(linesep="\r\n"),  # type: ignore[call-arg]
         message_id=str(raw["Message-ID"] or ""),
     )
 
@@ -54,35 +55,28 @@ def mail_send(name: str, *, to: str, context: dict[str, Any], language: str = "e
     render_email(name, to=to, context=context, language=language).send()
 
 
-def outbox_claim(*, limit: int = 20) -> list[OutboxMessage]:
-    """Lease due messages with a conditional update, so two workers never send the same row."""
+def outbox_claim(*, limit: int = 50) -> list[OutboxMessage]:
+    """Lease due messages with one conditional update, so two workers never send the same row.
+
+    The update re-checks the lease condition, so when two workers pick the same ids only one of
+    them stamps its lease token on each row; each then sends exactly the rows carrying its token.
+    """
     now = timezone.now()
-    due = (
-        OutboxMessage.objects.filter(state=OutboxState.PENDING, next_attempt_at__lte=now)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    due = list(
+        OutboxMessage.objects.filter(free, state=OutboxState.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
-    claimed = []
-    for pk in list(due):
-        lease = now + LEASE
-        taken = (
-            OutboxMessage.objects.filter(pk=pk, state=OutboxState.PENDING)
-            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-            .update(leased_until=lease, attempts=F("attempts") + 1)
-        )
-        if taken:
-            claimed.append(OutboxMessage.objects.get(pk=pk))
-    return claimed
-
-
-def _deliver(row: OutboxMessage) -> None:
-    raw = bytes(row.message)
-    headers = message_from_bytes(raw, policy=policy.SMTP)
-    connection = get_connection(backend=settings.OUTBOX_DELIVERY_BACKEND)
-    email = _StoredEmail(raw, from_email=str(headers["From"]), to=row.recipients)
-    if connection.send_messages([email]) != 1:
-        raise RuntimeError("the mail backend did not accept the message")
+    if not due:
+        return []
+    token = secrets.token_hex(16)
+    OutboxMessage.objects.filter(free, pk__in=due, state=OutboxState.PENDING).update(
+        leased_until=now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        lease_token=token,
+        attempts=F("attempts") + 1,
+    )
+    return list(OutboxMessage.objects.filter(lease_token=token).order_by("id"))
 
 
 class _RawMessage:
@@ -103,40 +97,67 @@ class _StoredEmail(EmailMessage):
         super().__init__(**kwargs)
         self._raw = raw
 
-    def message(self) -> Any:  # type: ignore[override] -- bytes already built
+    def message(self) -> Any:  # type: ignore[override]  # the bytes are already built
         return _RawMessage(self._raw)
 
 
-def outbox_deliver(*, row: OutboxMessage) -> bool:
-    """Send one leased message; on success erase its address and content."""
-    try:
-        _deliver(row)
-    except Exception as exc:  # noqa: BLE001 -- any failure of the mail server means retry later
-        failed = row.attempts >= MAX_ATTEMPTS
-        OutboxMessage.objects.filter(pk=row.pk).update(
-            state=OutboxState.FAILED if failed else OutboxState.PENDING,
-            next_attempt_at=timezone.now() + backoff(row.attempts),
-            leased_until=None,
-            last_error=type(exc).__name__[:300],
-        )
-        logger.warning(
-            "outbox message %s failed (attempt %s): %s", row.pk, row.attempts, type(exc).__name__
-        )
-        return False
-    with transaction.atomic():
-        OutboxMessage.objects.filter(pk=row.pk).update(
-            state=OutboxState.SENT,
-            recipients=[],
-            message=b"",
-            leased_until=None,
-            last_error="",
-            sent_on=timezone.localdate(),
-        )
-    return True
+def _mark_failed(row: OutboxMessage, exc: Exception) -> None:
+    failed = row.attempts >= MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=row.pk, lease_token=row.lease_token).update(
+        state=OutboxState.FAILED if failed else OutboxState.PENDING,
+        next_attempt_at=timezone.now() + backoff(row.attempts),
+        leased_until=None,
+        last_error=type(exc).__name__[:300],
+    )
+    logger.warning(
+        "outbox message %s failed (attempt %s): %s", row.pk, row.attempts, type(exc).__name__
+    )
 
 
-def outbox_run_once(*, limit: int = 20) -> int:
+def _mark_sent(row: OutboxMessage) -> None:
+    # The address and the content go as soon as the server has the message (DESIGN.md section 4).
+    OutboxMessage.objects.filter(pk=row.pk, lease_token=row.lease_token).update(
+        state=OutboxState.SENT,
+        recipients=[],
+        message=b"",
+        leased_until=None,
+        last_error="",
+        sent_on=timezone.localdate(),
+    )
+
+
+def outbox_deliver(*, rows: list[OutboxMessage]) -> int:
+    """Send leased messages over one connection; each row is marked as soon as it is accepted."""
     sent = 0
-    for row in outbox_claim(limit=limit):
-        sent += outbox_deliver(row=row)
+    connection = get_connection(backend=settings.OUTBOX_DELIVERY_BACKEND, fail_silently=False)
+    try:
+        connection.open()
+    # Whatever the failure (refused, timeout, TLS), every leased row is retried later.
+    except Exception as exc:  # noqa: BLE001
+        for row in rows:
+            _mark_failed(row, exc)
+        return 0
+    try:
+        for row in rows:
+            raw = bytes(row.message)
+            sender = str(message_from_bytes(raw, policy=policy.SMTP)["From"])
+            email = _StoredEmail(raw, from_email=sender, to=row.recipients, connection=connection)
+            try:
+                accepted = connection.send_messages([email])
+                if accepted != 1:
+                    raise RuntimeError("the mail backend did not accept the message")
+            # Any refusal of this one message: retry it later, go on with the others.
+            except Exception as exc:  # noqa: BLE001
+                _mark_failed(row, exc)
+                continue
+            _mark_sent(row)
+            sent += 1
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
     return sent
+
+
+def outbox_run_once(*, limit: int = 50) -> int:
+    rows = outbox_claim(limit=limit)
+    return outbox_deliver(rows=rows) if rows else 0

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from undersigned.settings.env import (
     data_dir,
     env_bool,
+    env_int,
     env_list,
     env_networks,
     env_str,
@@ -52,11 +53,14 @@ INSTALLED_APPS = [
     "undersigned.accounts",
     "undersigned.letters",
     "undersigned.signing",
+    "undersigned.publiclog",
     "undersigned.mail",
 ]
 
 MIDDLEWARE = [
     "undersigned.common.middleware.ClientAddressMiddleware",
+    # API errors in one JSON format, oversized API bodies refused early (common/apierrors.py).
+    "undersigned.common.apierrors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "undersigned.sqlite3",
+            "NAME": str(DATA_DIR / "undersigned.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers proceed while the worker writes; IMMEDIATE avoids upgrade deadlocks.
                 "transaction_mode": "IMMEDIATE",
@@ -185,7 +189,9 @@ RATE_LIMITS = {
     "signing-confirm": (60, 600),
     "login": (20, 600),
 }
-SEQUENCER_INTERVAL_SECONDS = int(env_str("SEQUENCER_INTERVAL_SECONDS", "60") or "60")
+SEQUENCER_INTERVAL_SECONDS = env_int("SEQUENCER_INTERVAL_SECONDS", 60, minimum=1)
+# How long a worker owns the outbox rows it claimed; a worker that died frees them after this.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 
 # Logging: never the client's address, never a request body. Errors still reach the console.
 LOGGING = {

@@ -22,3 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 
 # Each test gets a clean, private cache; tests of the Redis cache configure it themselves.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# A file, not memory, so that tests can run the real `undersigned worker` in a subprocess on it.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
