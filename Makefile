@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint browser bench clean
+.PHONY: demo test test-sqlite test-postgres test-js lint browser node bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,25 +21,35 @@ browser:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core poppler-utils; \
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
+# Node runs the browser client's tests and the JS/Python interop test; Debian's nodejs is enough.
+node:
+	@command -v node >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs; \
+	  else echo "The JavaScript tests need Node.js: sudo apt-get install nodejs" >&2; exit 1; fi; }
+
+test-js: node
+	node --test tests/js/*.test.mjs
+
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
-test-sqlite: $(VENV)/.installed browser
+test-sqlite: $(VENV)/.installed browser node
 	env -u DATABASE_URL $(BIN)/pytest -m "not postgres"
 
-test-postgres: $(VENV)/.installed browser
+test-postgres: $(VENV)/.installed browser node
 	@test -n "$$DATABASE_URL" || { echo "test-postgres needs DATABASE_URL" >&2; exit 1; }
 	$(BIN)/pytest
 
 # SQLite always; PostgreSQL too when DATABASE_URL points to one (CI sets it).
-test: lint test-sqlite
+test: lint test-js test-sqlite
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not set: PostgreSQL tests not run (CI runs them)."; fi
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m undersigned.bench
+	$(BIN)/python bench/signing.py
 
 clean:
 	rm -rf $(VENV) .undersigned

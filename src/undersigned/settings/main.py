@@ -134,9 +134,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The site-wide stylesheet lives in the package, not in an app: the finders must be told.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "undersigned.common.staticfiles.StaticStorage"},
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -190,6 +192,17 @@ RATE_LIMITS = {
     "login": (20, 600),
 }
 SEQUENCER_INTERVAL_SECONDS = env_int("SEQUENCER_INTERVAL_SECONDS", 60, minimum=1)
+# Public log (publiclog/): entries per sequencer batch, and the witnesses whose cosignatures
+# are accepted, as comma-separated verifier keys (vkeys never contain a comma).
+SEQUENCER_BATCH_MAX = env_int("SEQUENCER_BATCH_MAX", 5000, minimum=1)
+LOG_WITNESSES = env_list("LOG_WITNESSES")
+for _witness in LOG_WITNESSES:
+    from undersigned.crypto.note import NoteError, verifier_from_vkey
+
+    try:
+        verifier_from_vkey(_witness)
+    except NoteError as _exc:
+        raise ImproperlyConfigured(f"LOG_WITNESSES: {_witness!r} is not a verifier key") from _exc
 # How long a worker owns the outbox rows it claimed; a worker that died frees them after this.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 
