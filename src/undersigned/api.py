@@ -5,6 +5,7 @@ Every error leaves as {"error": {"code": ..., "message": ...}} with a 4xx status
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,19 +13,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+from undersigned.common.errors import ApiError
 
 
 class StrictParser(Parser):
     """JSON bodies must be valid UTF-8 JSON objects; anything else is a clear 400."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        import json
-
         try:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -80,10 +75,12 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 def _register_routers() -> None:
     from undersigned.letters.api import router as letters_router
+    from undersigned.publiclog.api import router as publiclog_router
     from undersigned.signing.api import router as signing_router
 
     api.add_router("/letters/", letters_router)
     api.add_router("/letters/", signing_router)
+    api.add_router("/letters/", publiclog_router)
 
 
 _register_routers()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from typing import Any
 
 from undersigned.accounts.models import Membership, Role, User
-from undersigned.letters.models import Demand, DemandText, Letter, LetterText
+from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
+from undersigned.signing.models import Counter
 
 _serial = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -52,3 +54,30 @@ def make_letter(
     if owner is not None:
         Membership.objects.create(user=owner, letter=letter, role=Role.OWNER)
     return letter
+
+
+def make_addendum(
+    letter: Letter,
+    *,
+    title: str = "Contract summary",
+    kind: str = "markdown",
+    content: bytes = b"# Summary\n\nWhat we found.\n",
+    language: str = "en",
+    translation_of: Addendum | None = None,
+) -> Addendum:
+    return Addendum.objects.create(
+        letter=letter,
+        title=title,
+        kind=kind,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        language=language,
+        translation_of=translation_of,
+    )
+
+
+def set_counts(letter: Letter, **per_tier: int) -> None:
+    """Counter rows as the signing service leaves them, e.g. set_counts(letter, public=3)."""
+    for tier, value in per_tier.items():
+        Counter.objects.create(letter=letter, tier=tier, shard=0, value=value)

@@ -1,3 +1,166 @@
-from ninja import Router
+"""The letters part of the public API (DESIGN.md section 8): a letter and its count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, cast
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from undersigned.accounts.permissions import access_public_letter
+from undersigned.common.errors import ApiError
+from undersigned.letters.markdown import render_markdown
+from undersigned.letters.models import Letter
+from undersigned.letters.selectors import letter_document
+from undersigned.signing.selectors import Counts, letter_counts
 
 router = Router(tags=["letters"])
+
+PublicState = Literal["open", "closed", "delivered"]
+KindValue = Literal["markdown", "pdf"]
+_LATER = "Reserved: always null until the public log lands (DESIGN.md sections 5 and 6)."
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable, machine-readable reason, e.g. `not_found`.")
+    message: str = Field(description="What went wrong, for a person to read.")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class TierCounts(Schema):
+    public: int = Field(description="Signatures shown publicly with a name.")
+    recipient: int = Field(description="Signatures named only to the recipient.")
+    counted: int = Field(description="Signatures that are counted, never named.")
+    anonymous: int = Field(description="Anonymous (blind-token) signatures.")
+
+
+class CountOut(Schema):
+    total: int = Field(description="All counted signatures.")
+    per_tier: TierCounts
+
+
+class TextOut(Schema):
+    language: str
+    title: str
+    body_markdown: str = Field(description="The body as written (CommonMark, no raw HTML).")
+    body_html: str = Field(description="The body rendered and sanitized, safe to embed.")
+
+
+class DemandOut(Schema):
+    position: int
+    texts: dict[str, str] = Field(description="The demand's text by language code.")
+    status: Literal["pending", "met", "partly_met", "refused", "no_answer"] = Field(
+        description="The recipient's answer; `pending` until responses are recorded."
+    )
+
+
+class AddendumOut(Schema):
+    id: int
+    title: str
+    language: str
+    kind: KindValue
+    sha256: str = Field(description="Hex SHA-256 of the exact bytes served at `url`.")
+    size: int = Field(description="Size in bytes.")
+    translation_of: int | None = Field(description="Id of the original, for a translation.")
+    url: str
+
+
+class LetterOut(Schema):
+    slug: str
+    state: PublicState
+    default_language: str
+    languages: list[str] = Field(description="Language codes, the default language first.")
+    texts: list[TextOut]
+    goal: int
+    opens_at: datetime | None
+    deadline: datetime | None
+    deliver_at: datetime | None
+    demands: list[DemandOut]
+    addenda: list[AddendumOut]
+    counts: CountOut
+    log_url: str | None = Field(description=f"URL of the letter's tlog-tiles log. {_LATER}")
+    verifier_key: str | None = Field(
+        description=f"The log's Ed25519 verifier key in signed-note vkey form. {_LATER}"
+    )
+    issuance_key: str | None = Field(
+        description=f"Base64 SPKI of the RSA blind-signature issuance key. {_LATER}"
+    )
+    token_challenge: str | None = Field(
+        description=f"Base64 TokenChallenge that anonymous tokens are bound to. {_LATER}"
+    )
+
+
+_NOT_FOUND = {404: ErrorOut}
+
+
+def _public_letter(slug: str) -> Letter:
+    try:
+        return access_public_letter(slug=slug)
+    except Http404 as exc:
+        raise ApiError(404, "not_found", "There is no public letter at this address.") from exc
+
+
+def _counts(counts: Counts) -> CountOut:
+    return CountOut(total=counts.total, per_tier=TierCounts(**counts.per_tier))
+
+
+@router.get("/{slug:slug}", response={200: LetterOut, **_NOT_FOUND}, summary="A public letter")
+def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
+    document = letter_document(letter=_public_letter(slug))
+    letter = document.letter
+    return LetterOut(
+        slug=letter.slug,
+        # access_public_letter only returns letters in a public state.
+        state=cast(PublicState, letter.state),
+        default_language=letter.default_language,
+        languages=document.languages,
+        texts=[
+            TextOut(
+                language=text.language,
+                title=text.title,
+                body_markdown=text.body,
+                body_html=render_markdown(text.body),
+            )
+            for text in document.texts
+        ],
+        goal=letter.goal,
+        opens_at=letter.opens_at,
+        deadline=letter.deadline,
+        deliver_at=letter.deliver_at,
+        demands=[
+            DemandOut(position=position, texts=texts, status="pending")
+            for position, texts in document.demands
+        ],
+        addenda=[
+            AddendumOut(
+                id=item.id,
+                title=item.title,
+                language=item.language,
+                kind=cast(KindValue, item.kind),
+                sha256=item.sha256,
+                size=item.size,
+                translation_of=item.translation_of,
+                url=item.url,
+            )
+            for item in document.addenda
+        ],
+        counts=_counts(document.counts),
+        log_url=None,
+        verifier_key=None,
+        issuance_key=None,
+        token_challenge=None,
+    )
+
+
+@router.get(
+    "/{slug:slug}/count", response={200: CountOut, **_NOT_FOUND}, summary="A letter's counts"
+)
+def letter_count(request: HttpRequest, response: HttpResponse, slug: str) -> CountOut:
+    counts = letter_counts(letter_id=_public_letter(slug).pk)
+    # Widgets poll this; a few seconds of staleness lets a cache in front absorb a crowd.
+    response["Cache-Control"] = "public, max-age=5"
+    return _counts(counts)

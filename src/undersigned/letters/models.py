@@ -99,7 +99,9 @@ class DemandText(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["demand", "language"], name="one_demand_text_per_language")
+            models.UniqueConstraint(
+                fields=["demand", "language"], name="one_demand_text_per_language"
+            )
         ]
 
     def __str__(self) -> str:

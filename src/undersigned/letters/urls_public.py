@@ -1,4 +1,9 @@
 from django.urls import path
 
+from undersigned.letters.views import public
+
 app_name = "letters"
-urlpatterns: list = []
+urlpatterns = [
+    path("", public.letter, name="letter"),
+    path("addenda/<int:addendum_id>/<str:filename>", public.addendum, name="addendum"),
+]

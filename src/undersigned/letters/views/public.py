@@ -1,14 +1,77 @@
-"""Public pages: the start page and the letter page."""
+"""Public pages: the start page, the letter page and its addenda."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from undersigned.accounts.permissions import access_public_letter
+from undersigned.letters.models import AddendumKind
+from undersigned.letters.selectors import (
+    addendum_filename,
+    letter_page,
+    public_addendum,
+    public_letter_list,
+)
+
+_CONTENT_TYPES: dict[str, str] = {
+    AddendumKind.PDF: "application/pdf",
+    AddendumKind.MARKDOWN: "text/markdown; charset=utf-8",
+}
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "letters/home.html", {})
+    letters = public_letter_list()
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(request, "letters/home.html", {"letters": letters})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def letter(request: HttpRequest, slug: str) -> HttpResponse:
+    found = access_public_letter(slug=slug)
+    page = letter_page(
+        letter=found,
+        requested=request.GET.get("lang"),
+        accept_language=request.headers.get("Accept-Language", ""),
+    )
+    context = {
+        "page": page,
+        "page_language": page.language,
+        "page_direction": page.direction,
+        "site_url": settings.SITE_URL,
+        "page_url": f"{settings.SITE_URL}{page.path}",
+    }
+    # The interface is English until it has translations: its dates and sizes must match its
+    # words, whatever language the browser asked for.
+    with translation.override(settings.LANGUAGE_CODE):
+        response = render(request, "letters/letter.html", context)
+    response["Content-Language"] = page.language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+@require_safe
+def addendum(request: HttpRequest, slug: str, addendum_id: int, filename: str) -> HttpResponseBase:
+    found = access_public_letter(slug=slug)
+    document = public_addendum(letter=found, addendum_id=addendum_id)
+    etag = f'"{document.sha256}"'
+    content_type = _CONTENT_TYPES.get(document.kind, "application/octet-stream")
+    response = HttpResponse(bytes(document.content), content_type=content_type)
+    name = addendum_filename(addendum_id=document.pk, title=document.title, kind=document.kind)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser is talked into rendering the file, it runs with no origin and no scripts.
+    response["Content-Security-Policy"] = "sandbox"
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=300"
+    return get_conditional_response(request, etag=etag, response=response) or response
