@@ -1,4 +1,4 @@
-"""Real-browser fixtures: Playwright driving Debian's Chromium against pytest-django's live server."""
+"""Real-browser fixtures: Playwright driving Debian's Chromium against the live test server."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 # Flags that keep Chromium from calling home on this closed network (and sandboxed as root in CI).
@@ -40,9 +41,11 @@ def page(browser: Browser) -> Iterator[Page]:
     outside: list[str] = []
     context.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith(("http://localhost", "http://127.0.0.1", "data:"))
-        else None,
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(("http://localhost", "http://127.0.0.1", "data:"))
+            else None
+        ),
     )
     opened = context.new_page()
     yield opened
@@ -56,9 +59,15 @@ def worker(transactional_db: None) -> Iterator[None]:
     from undersigned.mail.management.commands.worker import run_worker
 
     stop = threading.Event()
-    thread = threading.Thread(
-        target=run_worker, kwargs={"stop": stop, "idle_sleep": 0.1}, daemon=True
-    )
+
+    def run() -> None:
+        try:
+            run_worker(stop=stop, idle_sleep=0.1)
+        finally:
+            # The thread's own connection would outlive it and block dropping the test database.
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield
     stop.set()

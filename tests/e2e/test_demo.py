@@ -51,7 +51,8 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, str, str, Path]]:
     login = re.search(r"Login:\s+(\S+) / (\S+)", output)
     mail = re.search(r"Emails:\s+(\S+)", output)
     try:
-        assert login is not None and mail is not None, output
+        assert login is not None, output
+        assert mail is not None, output
         base = f"http://127.0.0.1:{port}"
         _wait_for(base)
         yield base, login.group(1), login.group(2), Path(mail.group(1))
@@ -90,7 +91,10 @@ def test_demo_serves_letter_in_english_and_arabic_and_login_works(
 
     page.goto(f"{base}/l/demo/?lang=ar")
     assert page.locator("h1").first.inner_text() == "أوقفوا بيع عملنا للجهة"
-    assert (page.locator("html").get_attribute("dir"), page.locator("html").get_attribute("lang")) == (
+    assert (
+        page.locator("html").get_attribute("dir"),
+        page.locator("html").get_attribute("lang"),
+    ) == (
         "rtl",
         "ar",
     )

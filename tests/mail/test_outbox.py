@@ -28,9 +28,13 @@ def test_outbox_send_mail_delivers_over_smtp_and_erases_address(smtp: SmtpSink) 
 
 
 def test_outbox_rolled_back_transaction_sends_nothing(smtp: SmtpSink) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        send_mail("Never", "Body", None, ["nobody@example.org"])
-        raise RuntimeError("the change that caused the message failed")
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            send_mail("Never", "Body", None, ["nobody@example.org"])
+            raise RuntimeError("the change that caused the message failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
 
     assert (OutboxMessage.objects.count(), outbox_run_once(), smtp.messages) == (0, 0, [])
 

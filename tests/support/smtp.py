@@ -42,7 +42,7 @@ class Received:
 
     def code(self) -> str:
         """The verification code: DESIGN.md puts it on a line beginning 'Code: '."""
-        match = re.search(r"^Code: (\S+)$", self.text(), re.MULTILINE)
+        match = re.search(r"^Code: (\S+)\r?$", self.text(), re.MULTILINE)
         assert match is not None, "no 'Code: ' line in the message"
         return match.group(1)
 
@@ -56,7 +56,7 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_RCPT(  # noqa: N802 -- aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         self.sink.rcpt_seen.set()
@@ -67,7 +67,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 -- aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         with self.sink.lock:
@@ -99,7 +99,10 @@ class SmtpSink:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._controller.stop()
 

@@ -22,7 +22,7 @@ class NotFound(Http404):
 
 
 def access_letter(*, user: User | AnonymousUser, slug: str, role: Role = Role.VIEWER) -> Letter:
-    """The letter, if `user` holds at least `role` on it; otherwise the same 404 as a missing one."""
+    """The letter, if `user` holds at least `role` on it; else the same 404 as a missing one."""
     if not user.is_authenticated or not user.is_active:
         raise NotFound()
     membership = (
@@ -43,7 +43,9 @@ def access_role(*, user: User | AnonymousUser, letter: Letter) -> Role | None:
 
 
 def access_can_create_letters(*, user: User | AnonymousUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "can_create_letters", False))
+    return bool(
+        user.is_authenticated and user.is_active and getattr(user, "can_create_letters", False)
+    )
 
 
 def access_can_invite_organizers(*, user: User | AnonymousUser) -> bool:

@@ -38,7 +38,9 @@ if not ALLOWED_HOSTS:
 SITE_URL = (env_str("SITE_URL") or f"http://{ALLOWED_HOSTS[0]}").rstrip("/")
 _site = urlsplit(SITE_URL)
 if _site.scheme not in {"http", "https"} or not _site.hostname:
-    raise ImproperlyConfigured("SITE_URL must be an absolute http(s) URL, e.g. https://letters.example")
+    raise ImproperlyConfigured(
+        "SITE_URL must be an absolute http(s) URL, e.g. https://letters.example"
+    )
 SITE_IS_HTTPS = _site.scheme == "https"
 
 # Proxy headers are believed only when the direct peer is one of these networks.
@@ -100,7 +102,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "undersigned.sqlite3"),
             "OPTIONS": {
-                # WAL lets readers proceed while the worker writes; IMMEDIATE avoids upgrade deadlocks.
+                # WAL: readers go on while the worker writes. IMMEDIATE: no upgrade deadlocks.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -111,7 +113,10 @@ else:
 _redis_url = env_str("REDIS_URL")
 if _redis_url:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -119,7 +124,10 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

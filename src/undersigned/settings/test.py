@@ -11,7 +11,8 @@ os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("UNDERSIGNED_DATA_DIR", tempfile.mkdtemp(prefix="undersigned-test-"))
 os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:1")
 
-from undersigned.settings.main import *  # noqa: E402, F403 -- test settings extend the real ones
+from undersigned.settings.main import *  # noqa: F403 -- test settings extend the real ones
+from undersigned.settings.main import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
 STORAGES = {

@@ -22,16 +22,26 @@ class Tier(models.TextChoices):
 NAMED_TIERS = (Tier.PUBLIC, Tier.RECIPIENT, Tier.COUNTED)
 
 
+class Purpose(models.TextChoices):
+    SIGN = "sign", "Sign"
+    WITHDRAW = "withdraw", "Withdraw"
+
+
 class Verification(models.Model):
-    """A signature waiting for its mailbox to be proven; deleted once confirmed or expired.
+    """A mailbox proving itself, to sign or to withdraw; deleted when it expires.
 
     The code is never stored: it is derived from `nonce` with the server secret, so the same code
-    can be resent without keeping it, and a copy of the database alone cannot produce it.
+    can be resent without keeping it, and a copy of the database alone cannot produce it. A row
+    exists even for a mailbox that already signed (its message says so instead of carrying a
+    code), so that both cases take the same path and share the per-mailbox send limit.
     """
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
     mailbox_hash = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.SIGN)
     nonce = models.CharField(max_length=64)
+    # Kept after use until expiry, so a repeated confirmation can say "already done".
+    confirmed = models.BooleanField(default=False)
     # Only a hash of the confirmation link's token is kept.
     link_hash = models.CharField(max_length=64, unique=True)
     tier = models.CharField(max_length=10, choices=Tier.choices)
@@ -49,8 +59,11 @@ class Verification(models.Model):
 
     class Meta:
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["letter", "mailbox_hash"], name="one_pending_per_mailbox")
+            models.UniqueConstraint(
+                fields=["letter", "mailbox_hash", "purpose"], name="one_pending_per_mailbox"
+            )
         ]
+        indexes: ClassVar = [models.Index(fields=["expires_at"], name="verification_expiry")]
 
     def __str__(self) -> str:
         return f"verification {self.pk}"
@@ -81,8 +94,9 @@ class InviteCode(models.Model):
 class Signature(models.Model):
     letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
     tier = models.CharField(max_length=10, choices=Tier.choices)
-    # HMAC(letter key, normalized mailbox); null for invite-code signatures.
-    mailbox_hash = models.CharField(max_length=64, null=True, blank=True)
+    # HMAC(letter key, normalized mailbox); null (not "") for invite-code signatures, so the
+    # partial unique constraint below leaves them out.
+    mailbox_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     invite = models.OneToOneField(
         InviteCode, null=True, blank=True, on_delete=models.PROTECT, related_name="signature"
     )

@@ -1,12 +1,36 @@
-"""Reads about signatures. Counts come from counters, never COUNT(*) per request."""
+"""Reads about signatures. Counts come from counters, never COUNT(*) per request.
+
+Every read that hands out personal fields goes through tiers.shown() for its audience.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
-from undersigned.signing.models import Counter, Tier
+from undersigned.letters.models import Letter
+from undersigned.signing import codes, tiers
+from undersigned.signing.models import (
+    Counter,
+    Invalidation,
+    InviteBatch,
+    Purpose,
+    Signature,
+    Tier,
+    Verification,
+)
+from undersigned.signing.tiers import Audience
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
+_BREAKDOWN_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -27,3 +51,196 @@ def letter_counts(*, letter_id: int) -> Counts:
     )
     found = {tier: int(total or 0) for tier, total in rows}
     return Counts(per_tier={tier.value: found.get(tier.value, 0) for tier in Tier})
+
+
+@dataclass(frozen=True)
+class Group:
+    """One breakdown row; `count` is None for "fewer than k"."""
+
+    label: str
+    count: int | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    threshold: int
+    groups: list[Group]
+    # Departments each named by fewer than k signers are not named at all: a department that
+    # one or two people typed could itself point at them.
+    small_groups: int
+
+
+def department_breakdown(*, letter_id: int) -> Breakdown:
+    """Active signatures per department (case-insensitive), under the letter's k rule.
+
+    Cached under the current total, so any signature, withdrawal or invalidation (each changes
+    the counters) makes a fresh one, and a reload storm costs one GROUP BY per change.
+    """
+    total = letter_counts(letter_id=letter_id).total
+    key = f"signing:breakdown:{letter_id}:{total}"
+    cached: Breakdown | None = cache.get(key)
+    if cached is not None:
+        return cached
+    threshold = (
+        Letter.objects.filter(pk=letter_id).values_list("breakdown_threshold", flat=True).first()
+    ) or 5
+    rows = (
+        Signature.objects.filter(ACTIVE, letter_id=letter_id, tier__in=tiers.BREAKDOWN_TIERS)
+        .exclude(department="")
+        .values_list("department")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    merged: dict[str, list[Any]] = {}
+    for department, n in rows:
+        entry = merged.setdefault(department.casefold(), [department, 0, 0])
+        if n > entry[2]:  # show the spelling most people used
+            entry[0], entry[2] = department, n
+        entry[1] += n
+    big = sorted((g for g in merged.values() if g[1] >= threshold), key=lambda g: (-g[1], g[0]))
+    result = Breakdown(
+        threshold=threshold,
+        groups=[Group(label=g[0], count=g[1]) for g in big],
+        small_groups=len(merged) - len(big),
+    )
+    cache.set(key, result, _BREAKDOWN_CACHE_SECONDS)
+    return result
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    rows: list[dict[str, Any]]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _page(queryset: Any, number: int, build: Any) -> Page:
+    number = min(max(number, 1), MAX_PAGE)
+    start = (number - 1) * PAGE_SIZE
+    items = list(queryset[start : start + PAGE_SIZE + 1])
+    return Page(
+        number=number, rows=[build(i) for i in items[:PAGE_SIZE]], has_next=len(items) > PAGE_SIZE
+    )
+
+
+def public_signatories(*, letter_id: int, page: int = 1) -> Page:
+    """Active signatures whose tier shows anything publicly, newest first."""
+    shown_tiers = tiers.tiers_showing(Audience.PUBLIC)
+    queryset = Signature.objects.filter(ACTIVE, letter_id=letter_id, tier__in=shown_tiers).order_by(
+        "-id"
+    )
+
+    def build(signature: Signature) -> dict[str, Any]:
+        return {
+            **tiers.shown(signature.tier, signature, Audience.PUBLIC),
+            "signed_on": signature.signed_on,
+        }
+
+    return _page(queryset.only("tier", *tiers.FIELDS, "signed_on"), page, build)
+
+
+def _status(signature: Signature) -> str:
+    if signature.invalidated_on:
+        return "invalidated"
+    if signature.withdrawn_on:
+        return "withdrawn"
+    return "active"
+
+
+def organizer_signatures(*, letter_id: int, page: int = 1, tier: str = "") -> Page:
+    """The organizer table: tier, date, status, flag and only the fields the tier allows."""
+    queryset = Signature.objects.filter(letter_id=letter_id).order_by("-id")
+    if tier in tiers.RULES:
+        queryset = queryset.filter(tier=tier)
+
+    def build(signature: Signature) -> dict[str, Any]:
+        return {
+            "id": signature.pk,
+            "tier": signature.tier,
+            "tier_label": tiers.rule(signature.tier).label,
+            "signed_on": signature.signed_on,
+            "status": _status(signature),
+            "flagged": signature.flagged,
+            "fields": tiers.shown(signature.tier, signature, Audience.ORGANIZER),
+        }
+
+    columns = ("tier", *tiers.FIELDS, "signed_on", "withdrawn_on", "invalidated_on", "flagged")
+    return _page(queryset.only(*columns), page, build)
+
+
+EXPORT_COLUMNS = ("tier", *tiers.FIELDS, "signed_on")
+
+
+def export_rows(*, letter_id: int) -> Iterator[dict[str, str]]:
+    """Active signatures of tiers shown in the delivered letter, oldest first."""
+    queryset = (
+        Signature.objects.filter(
+            ACTIVE, letter_id=letter_id, tier__in=tiers.tiers_showing(Audience.DELIVERED)
+        )
+        .order_by("id")
+        .only("tier", *tiers.FIELDS, "signed_on")
+    )
+    for signature in queryset.iterator(chunk_size=2000):
+        shown = tiers.shown(signature.tier, signature, Audience.DELIVERED)
+        yield {
+            "tier": signature.tier,
+            **{name: shown.get(name, "") for name in tiers.FIELDS},
+            "signed_on": signature.signed_on.isoformat(),
+        }
+
+
+def letter_invalidations(*, letter_id: int) -> list[Invalidation]:
+    return list(
+        Invalidation.objects.filter(letter_id=letter_id)
+        .select_related("created_by")
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    label: str
+    size: int
+    used: int
+    created_on: date
+
+
+def invite_batches(*, letter_id: int) -> list[BatchSummary]:
+    batches = (
+        InviteBatch.objects.filter(letter_id=letter_id)
+        .annotate(used=Count("codes", filter=Q(codes__used_on__isnull=False)))
+        .order_by("-id")
+    )
+    return [
+        BatchSummary(label=str(b), size=b.size, used=b.used, created_on=b.created_on)
+        for b in batches
+    ]
+
+
+@dataclass(frozen=True)
+class PendingSignature:
+    """What a confirmation link will sign, shown before the button is pressed."""
+
+    tier_label: str
+    fields: dict[str, str]
+    confirmed: bool
+
+
+def pending_for_link(*, letter: Letter, token: str) -> PendingSignature | None:
+    row = Verification.objects.filter(
+        letter=letter,
+        link_hash=codes.token_hash(token),
+        purpose=Purpose.SIGN,
+        expires_at__gt=timezone.now(),
+    ).first()
+    if row is None:
+        return None
+    return PendingSignature(
+        tier_label=tiers.rule(row.tier).label,
+        fields={name: getattr(row, name) for name in tiers.rule(row.tier).stores},
+        confirmed=row.confirmed,
+    )

@@ -1,8 +1,15 @@
 from django.urls import path
 
-from undersigned.signing import views
+from undersigned.signing.views import public, withdraw
 
 app_name = "signing"
 urlpatterns = [
-    path("sign/", views.start, name="start"),
+    path("sign/", public.start, name="start"),
+    path("sign/code/", public.confirm_code, name="confirm_code"),
+    path("sign/confirm/<str:token>/", public.confirm_link, name="confirm"),
+    path("sign/invite/", public.invite, name="invite"),
+    path("sign/withdraw/", withdraw.withdraw, name="withdraw"),
+    path("sign/withdraw/email/", withdraw.withdraw_email, name="withdraw_email"),
+    path("sign/withdraw/code/", withdraw.withdraw_code, name="withdraw_code"),
+    path("signatories/", public.signatories, name="signatories"),
 ]

@@ -1,0 +1,81 @@
+"""The one exception signing services raise: a status, a stable code and a sentence for people.
+
+Views turn it into a page, the API into its error format, so both say the same thing. Each kind
+is a subclass (raised as a fresh instance: a shared instance would carry tracebacks across
+threads).
+"""
+
+from __future__ import annotations
+
+
+class SigningError(Exception):
+    status = 400
+    code = "invalid"
+    message = "This request could not be completed."
+
+    def __init__(
+        self, status: int | None = None, code: str | None = None, message: str = ""
+    ) -> None:
+        super().__init__(message or self.message)
+        self.status = status or self.status
+        self.code = code or self.code
+        self.message = message or self.message
+
+
+class Closed(SigningError):
+    status, code = 409, "letter_closed"
+    message = "This letter is not accepting signatures now."
+
+
+class InvalidCode(SigningError):
+    status, code = 400, "invalid_code"
+    message = (
+        "This code is wrong, has expired, or was tried too many times. "
+        "Check the latest message we sent, or start again to get a new code."
+    )
+
+
+class AlreadySigned(SigningError):
+    status, code = 409, "already_signed"
+    message = (
+        "This mailbox has already signed this letter. Its receipt was shown when it was first "
+        "confirmed. A mailbox signs once, and a withdrawn signature cannot be given again."
+    )
+
+
+class TooManyMessages(SigningError):
+    status, code = 429, "too_many_messages"
+    message = (
+        "We have sent several messages to this mailbox in the last hour. Please use the code in "
+        "the latest one, or try again in an hour."
+    )
+
+
+class RateLimited(SigningError):
+    status, code = 429, "rate_limited"
+    message = "Too many attempts from your network. Please wait a few minutes and try again."
+
+
+class UnknownInvite(SigningError):
+    status, code = 400, "unknown_invite_code"
+    message = "This invite code is not valid for this letter. Check it against your slip."
+
+
+class UsedInvite(SigningError):
+    status, code = 409, "invite_code_used"
+    message = "This invite code has already been used."
+
+
+class InvalidLink(SigningError):
+    status, code = 404, "invalid_link"
+    message = "This confirmation link has expired or is not valid. Start again to get a new one."
+
+
+class UnknownReceipt(SigningError):
+    status, code = 404, "unknown_receipt"
+    message = "No signature on this letter has this receipt. Copy it exactly as it was shown."
+
+
+class NothingToWithdraw(SigningError):
+    status, code = 409, "nothing_to_withdraw"
+    message = "There is no active signature to withdraw: it was already withdrawn or removed."

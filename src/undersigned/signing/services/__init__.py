@@ -1,0 +1,48 @@
+"""Signing services: every change to signatures, each one transaction.
+
+Split by who acts (signers, withdrawals, organizers, retention); import them from here.
+"""
+
+from undersigned.signing.services.organizers import (
+    InvalidationRule,
+    invite_batch_create,
+    signature_flag,
+    signatures_invalidate,
+)
+from undersigned.signing.services.retention import (
+    PurgeReport,
+    letter_secrets_purge,
+    verifications_expire,
+    verifications_expire_job,
+)
+from undersigned.signing.services.signers import (
+    Receipt,
+    signing_confirm,
+    signing_confirm_link,
+    signing_start,
+    signing_with_invite,
+)
+from undersigned.signing.services.withdrawals import (
+    signature_withdraw,
+    signature_withdraw_with_code,
+    withdrawal_start,
+)
+
+__all__ = [
+    "InvalidationRule",
+    "PurgeReport",
+    "Receipt",
+    "invite_batch_create",
+    "letter_secrets_purge",
+    "signature_flag",
+    "signature_withdraw",
+    "signature_withdraw_with_code",
+    "signatures_invalidate",
+    "signing_confirm",
+    "signing_confirm_link",
+    "signing_start",
+    "signing_with_invite",
+    "verifications_expire",
+    "verifications_expire_job",
+    "withdrawal_start",
+]

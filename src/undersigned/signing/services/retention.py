@@ -1,0 +1,68 @@
+"""Erasing what is only needed while a letter collects signatures (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from undersigned.letters.models import Letter
+from undersigned.signing.models import InviteCode, Signature, Verification
+
+EXPIRY_SWEEP_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    mailbox_key: bool
+    verifications: int
+    updates_addresses: int
+    invite_codes: int
+
+    def lines(self) -> list[str]:
+        return [
+            f"mailbox key: {'destroyed' if self.mailbox_key else 'already gone'}",
+            f"pending verifications deleted: {self.verifications}",
+            f"update addresses erased: {self.updates_addresses}",
+            f"unused invite codes deleted: {self.invite_codes}",
+        ]
+
+
+def letter_secrets_purge(*, letter: Letter) -> PurgeReport:
+    """Destroy the mailbox key, verifications, update addresses and unused invite codes.
+
+    Without the key the stored mailbox hashes can no longer be linked to anyone. Called when a
+    letter is archived, and by `undersigned purge_letter_secrets SLUG`.
+    """
+    with transaction.atomic():
+        had_key = Letter.objects.filter(pk=letter.pk, mailbox_key__isnull=False).update(
+            mailbox_key=None
+        )
+        verifications, _ = Verification.objects.filter(letter=letter).delete()
+        addresses = Signature.objects.filter(letter=letter, updates_address__isnull=False).update(
+            updates_address=None
+        )
+        invites, _ = InviteCode.objects.filter(letter=letter, used_on__isnull=True).delete()
+    letter.mailbox_key = None
+    return PurgeReport(
+        mailbox_key=bool(had_key),
+        verifications=verifications,
+        updates_addresses=addresses,
+        invite_codes=invites,
+    )
+
+
+def verifications_expire() -> int:
+    """Delete expired verifications (with whatever a signer typed but never confirmed)."""
+    with transaction.atomic():
+        deleted, _ = Verification.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def verifications_expire_job() -> int:
+    """The worker's job: sweep at most once a minute across all workers."""
+    if not cache.add("signing:expiry-sweep", 1, timeout=EXPIRY_SWEEP_SECONDS):
+        return 0
+    return verifications_expire()

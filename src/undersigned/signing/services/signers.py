@@ -1,0 +1,183 @@
+"""Signing: by work mailbox (start, then a code or link) or by invite code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from undersigned.letters.models import Letter
+from undersigned.mail.services import mail_send
+from undersigned.signing import codes
+from undersigned.signing.errors import (
+    AlreadySigned,
+    InvalidCode,
+    InvalidLink,
+    UnknownInvite,
+    UsedInvite,
+)
+from undersigned.signing.inputs import SignerDetails
+from undersigned.signing.mailbox import encrypt_address
+from undersigned.signing.models import InviteCode, Purpose, Signature, Verification
+from undersigned.signing.services import verification
+from undersigned.signing.services.common import absolute, letter_title, signable_key
+from undersigned.signing.services.counters import counter_add
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a signer gets once: the secret is not stored, only its commitment."""
+
+    secret: str
+    tier: str
+    signed_on: date
+
+
+def signing_start(
+    *, letter: Letter, email: str, details: SignerDetails, updates: bool, language: str
+) -> None:
+    """Send a code to the mailbox, or tell it that it already signed; the caller cannot tell."""
+    key = signable_key(letter)
+    address, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
+    with transaction.atomic():
+        signed = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).values(
+            "withdrawn_on"
+        )
+        previous = signed.first()
+        if previous is not None:
+            # Nothing about this request is kept: it cannot lead to a signature.
+            details, updates = SignerDetails(tier=details.tier), False
+        row = verification.issue(
+            letter=letter,
+            mailbox=mailbox,
+            purpose=Purpose.SIGN,
+            details=details,
+            updates_address=encrypt_address(address) if updates else None,
+            language=language,
+        )
+        context: dict[str, Any] = {
+            "language": language,
+            "title": letter_title(letter, language),
+            # DESIGN.md section 8 fixes the public letter page at /l/<slug>/.
+            "letter_url": f"{settings.SITE_URL}/l/{letter.slug}/",
+            "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
+        }
+        if previous is not None:
+            context["withdrawn_on"] = previous["withdrawn_on"]
+            mail_send("already_signed", to=address, context=context, language=language)
+            return
+        context.update(
+            code=codes.verification_code(row.nonce),
+            link=absolute("signing:confirm", slug=letter.slug, token=codes.link_token(row.nonce)),
+            minutes=settings.SIGNING_CODE_TTL_SECONDS // 60,
+        )
+        mail_send("verify", to=address, context=context, language=language)
+
+
+def _create_signature(
+    *,
+    letter: Letter,
+    details: SignerDetails,
+    mailbox: str | None = None,
+    invite_id: int | None = None,
+    updates_address: bytes | None = None,
+) -> Receipt | None:
+    """Insert the signature and count it; None if this mailbox or invite already signed.
+
+    The savepoint turns the unique constraint into the answer "already signed", which is what
+    keeps one signature per mailbox under any number of concurrent confirmations.
+    """
+    secret = codes.new_receipt_secret()
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            Signature.objects.create(
+                letter=letter,
+                tier=details.tier,
+                mailbox_hash=mailbox,
+                invite_id=invite_id,
+                **details.fields(),
+                updates_address=updates_address,
+                receipt_commitment=codes.receipt_commitment(secret),
+                signed_on=today,
+            )
+    except IntegrityError:
+        return None
+    counter_add(letter_id=letter.pk, tier=details.tier, delta=1)
+    return Receipt(secret=secret, tier=details.tier, signed_on=today)
+
+
+def _confirm(letter: Letter, row: Verification) -> Receipt:
+    receipt = None
+    if not row.confirmed:
+        details = SignerDetails(
+            tier=row.tier,
+            name=row.name,
+            title=row.title,
+            department=row.department,
+            location=row.location,
+        )
+        address = row.updates_address
+        receipt = _create_signature(
+            letter=letter,
+            details=details,
+            mailbox=row.mailbox_hash,
+            updates_address=None if address is None else bytes(address),
+        )
+        verification.mark_used(row)
+    if receipt is None:
+        raise AlreadySigned()
+    return receipt
+
+
+def signing_confirm(*, letter: Letter, email: str, code: str) -> Receipt:
+    """Confirm with the mailbox and the code from its message."""
+    key = signable_key(letter)
+    _, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
+    with transaction.atomic():
+        row = verification.redeem(letter=letter, mailbox=mailbox, purpose=Purpose.SIGN, code=code)
+        if row is not None:
+            return _confirm(letter, row)
+    # Outside the block, so the used-up attempt is committed.
+    raise InvalidCode()
+
+
+def signing_confirm_link(*, letter: Letter, token: str) -> Receipt:
+    """Confirm through the emailed link (its POST; the GET only shows a button)."""
+    signable_key(letter)
+    with transaction.atomic():
+        row = verification.by_link(letter=letter, token=token)
+        if row is None:
+            raise InvalidLink()
+        return _confirm(letter, row)
+
+
+def signing_with_invite(*, letter: Letter, invite_code: str, details: SignerDetails) -> Receipt:
+    """Sign with a single-use invite code instead of a mailbox."""
+    key = signable_key(letter)
+    code = codes.normalize_invite_code(invite_code)
+    if code is None:
+        raise UnknownInvite()
+    with transaction.atomic():
+        invite = (
+            InviteCode.objects.filter(
+                letter=letter, code_hash=codes.invite_code_hash(key=key, code=code)
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if invite is None:
+            raise UnknownInvite()
+        taken = InviteCode.objects.filter(pk=invite, used_on__isnull=True).update(
+            used_on=timezone.localdate()
+        )
+        receipt = (
+            _create_signature(letter=letter, details=details, invite_id=invite) if taken else None
+        )
+        if receipt is None:
+            raise UsedInvite()
+        return receipt

@@ -1,0 +1,147 @@
+"""Issuing and redeeming mailbox verifications (internal to the signing services).
+
+A verification is reused while it is valid and asks for the same thing, so starting again sends
+the same code. Any change (other tier or name, expiry, too many attempts) gets a fresh nonce and
+therefore a fresh code: a code only ever confirms what its message described.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from undersigned.letters.models import Letter
+from undersigned.signing import codes
+from undersigned.signing.errors import SigningError, TooManyMessages
+from undersigned.signing.inputs import SignerDetails
+from undersigned.signing.mailbox import check_domain, clean_address, mailbox_hash, normalize_mailbox
+from undersigned.signing.models import Purpose, Verification
+
+SEND_WINDOW = timedelta(hours=1)
+_BLANK = {"name": "", "title": "", "department": "", "location": "", "updates_address": None}
+
+
+def mailbox_of(*, letter: Letter, email: str, key: bytes) -> tuple[str, str]:
+    """(address to write to, mailbox hash); a 422 for a malformed address or a foreign domain."""
+    try:
+        address = clean_address(email)
+        check_domain(normalize_mailbox(address), list(letter.domains))
+    except ValidationError as exc:
+        code = "wrong_domain" if exc.code == "wrong_domain" else "invalid_email"
+        raise SigningError(422, code, " ".join(exc.messages)) from exc
+    return address, mailbox_hash(key=key, mailbox=normalize_mailbox(address))
+
+
+def _same_request(row: Verification, details: SignerDetails, wants_updates: bool) -> bool:
+    same_fields = all(getattr(row, k) == v for k, v in details.fields().items())
+    return (
+        row.tier == details.tier
+        and same_fields
+        and (row.updates_address is not None) == (wants_updates)
+    )
+
+
+def issue(
+    *,
+    letter: Letter,
+    mailbox: str,
+    purpose: Purpose,
+    details: SignerDetails,
+    updates_address: bytes | None,
+    language: str,
+) -> Verification:
+    """The verification to mail about now; raises TooManyMessages past the hourly limit."""
+    now = timezone.now()
+    row = Verification.objects.filter(letter=letter, mailbox_hash=mailbox, purpose=purpose).first()
+    if row is None:
+        nonce = codes.new_nonce()
+        try:
+            with transaction.atomic():
+                return Verification.objects.create(
+                    letter=letter,
+                    mailbox_hash=mailbox,
+                    purpose=purpose,
+                    nonce=nonce,
+                    link_hash=codes.token_hash(codes.link_token(nonce)),
+                    tier=details.tier,
+                    **details.fields(),
+                    updates_address=updates_address,
+                    language=language,
+                    expires_at=now + timedelta(seconds=settings.SIGNING_CODE_TTL_SECONDS),
+                    sends=1,
+                    send_window_start=now,
+                )
+        except IntegrityError:
+            # The same mailbox started twice at once; continue with the row that won.
+            row = Verification.objects.get(letter=letter, mailbox_hash=mailbox, purpose=purpose)
+    if now - row.send_window_start >= SEND_WINDOW:
+        row.sends, row.send_window_start = 0, now
+    if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
+        raise TooManyMessages()
+    valid = (
+        not row.confirmed
+        and row.expires_at > now
+        and row.attempts < settings.SIGNING_CODE_MAX_ATTEMPTS
+    )
+    if not (valid and _same_request(row, details, updates_address is not None)):
+        row.nonce = codes.new_nonce()
+        row.link_hash = codes.token_hash(codes.link_token(row.nonce))
+        row.expires_at = now + timedelta(seconds=settings.SIGNING_CODE_TTL_SECONDS)
+        row.attempts, row.confirmed = 0, False
+        row.tier = details.tier
+        for field, value in details.fields().items():
+            setattr(row, field, value)
+        row.updates_address = updates_address
+    row.language = language
+    row.sends += 1
+    row.save()
+    return row
+
+
+def redeem(*, letter: Letter, mailbox: str, purpose: Purpose, code: str) -> Verification | None:
+    """The verification if `code` is right; every try uses up an attempt first.
+
+    Taking the attempt with a conditional UPDATE before comparing means parallel guesses cannot
+    exceed the limit, and it locks the row, so confirmations of one mailbox queue behind it.
+    The caller must commit even when this returns None, so the attempt stays counted.
+    """
+    candidates = Verification.objects.filter(
+        letter=letter, mailbox_hash=mailbox, purpose=purpose, expires_at__gt=timezone.now()
+    )
+    claimed = candidates.filter(attempts__lt=settings.SIGNING_CODE_MAX_ATTEMPTS).update(
+        attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    row = candidates.first()
+    if row is None or not codes.codes_match(code, codes.verification_code(row.nonce)):
+        return None
+    return row
+
+
+def by_link(*, letter: Letter, token: str) -> Verification | None:
+    """The verification a link confirms, locked like redeem() does.
+
+    Both confirmation paths lock the verification row before inserting the signature; taking
+    the locks in one order is what keeps a link and a code confirmed at once from deadlocking.
+    """
+    return (
+        Verification.objects.select_for_update()
+        .filter(
+            letter=letter,
+            link_hash=codes.token_hash(token),
+            purpose=Purpose.SIGN,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def mark_used(row: Verification) -> None:
+    """Keep the row until expiry (to answer repeats) but drop everything personal in it."""
+    Verification.objects.filter(pk=row.pk).update(confirmed=True, **_BLANK)

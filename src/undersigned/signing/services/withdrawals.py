@@ -1,0 +1,89 @@
+"""Withdrawing a signature: with its receipt secret, or with the mailbox and a fresh code.
+
+A withdrawn signature keeps only its tier, dates and mailbox hash: the hash keeps the mailbox
+from signing again (one mailbox, one signature, ever, which keeps the public log simple), and
+everything personal is erased.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from undersigned.letters.models import Letter
+from undersigned.mail.services import mail_send
+from undersigned.signing import codes
+from undersigned.signing.errors import InvalidCode, NothingToWithdraw, UnknownReceipt
+from undersigned.signing.inputs import SignerDetails
+from undersigned.signing.models import Purpose, Signature, Tier
+from undersigned.signing.services import verification
+from undersigned.signing.services.common import absolute, letter_key, letter_title
+from undersigned.signing.services.counters import counter_add
+
+ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
+_ERASED = {"name": "", "title": "", "department": "", "location": "", "updates_address": None}
+
+
+def _withdraw(signature: Signature) -> date:
+    today = timezone.localdate()
+    # Conditional, so two withdrawals of one signature lower the count once.
+    done = Signature.objects.filter(pk=signature.pk, withdrawn_on__isnull=True).update(
+        withdrawn_on=today, **_ERASED
+    )
+    if not done:
+        raise NothingToWithdraw()
+    if signature.invalidated_on is None:
+        counter_add(letter_id=signature.letter_id, tier=signature.tier, delta=-1)
+    return today
+
+
+def signature_withdraw(*, letter: Letter, receipt_secret: str) -> date:
+    """Withdraw the signature whose receipt this is; returns the withdrawal date."""
+    with transaction.atomic():
+        signature = Signature.objects.filter(
+            letter=letter, receipt_commitment=codes.receipt_commitment(receipt_secret)
+        ).first()
+        if signature is None:
+            raise UnknownReceipt()
+        return _withdraw(signature)
+
+
+def withdrawal_start(*, letter: Letter, email: str, language: str) -> None:
+    """Mail a withdrawal code, or say there is nothing to withdraw; the caller cannot tell."""
+    address, mailbox = verification.mailbox_of(letter=letter, email=email, key=letter_key(letter))
+    with transaction.atomic():
+        active = Signature.objects.filter(ACTIVE, letter=letter, mailbox_hash=mailbox).exists()
+        row = verification.issue(
+            letter=letter,
+            mailbox=mailbox,
+            purpose=Purpose.WITHDRAW,
+            details=SignerDetails(tier=Tier.COUNTED),
+            updates_address=None,
+            language=language,
+        )
+        context = {
+            "language": language,
+            "title": letter_title(letter, language),
+            "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
+            "code": codes.verification_code(row.nonce) if active else None,
+        }
+        mail_send("withdraw", to=address, context=context, language=language)
+
+
+def signature_withdraw_with_code(*, letter: Letter, email: str, code: str) -> date:
+    """Withdraw the mailbox's signature with the code from a withdrawal message."""
+    _, mailbox = verification.mailbox_of(letter=letter, email=email, key=letter_key(letter))
+    with transaction.atomic():
+        row = verification.redeem(
+            letter=letter, mailbox=mailbox, purpose=Purpose.WITHDRAW, code=code
+        )
+        if row is not None:
+            verification.mark_used(row)
+            signature = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).first()
+            if signature is None:
+                raise NothingToWithdraw()
+            return _withdraw(signature)
+    raise InvalidCode()

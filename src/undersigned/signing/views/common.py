@@ -1,0 +1,60 @@
+"""What the signing pages share: the page language, rate limits, and error rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from undersigned.common.ratelimit import hit_client
+from undersigned.letters.models import RTL_LANGUAGES, Letter, LetterText
+from undersigned.signing.errors import RateLimited, SigningError
+
+T = TypeVar("T")
+
+
+def letter_context(request: HttpRequest, letter: Letter) -> dict[str, Any]:
+    """The letter's title in the page language (?lang=, else the browser's, else the default)."""
+    titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
+    wanted = request.GET.get("lang") or request.POST.get("language") or ""
+    browser = getattr(request, "LANGUAGE_CODE", "")
+    language = next((code for code in (wanted, browser) if code in titles), letter.default_language)
+    return {
+        "letter": letter,
+        "language": language,
+        "letter_title": titles.get(language) or letter.slug,
+        "letter_dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+    }
+
+
+def attempt(request: HttpRequest, limit: str, action: Callable[[], T]) -> T | SigningError:
+    """Run a service behind the client rate limit; its refusal comes back as a value to render."""
+    try:
+        if not hit_client(limit, request):
+            raise RateLimited()
+        return action()
+    except SigningError as exc:
+        return exc
+
+
+def form_refused(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    form: forms.Form,
+    error: SigningError | None = None,
+    field: str | None = None,
+) -> HttpResponse:
+    """Re-render a form with its errors and a 4xx status that says what went wrong."""
+    status = 400
+    if error is not None:
+        form.add_error(field if error.status == 422 else None, error.message)
+        status = error.status
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+def problem(request: HttpRequest, context: dict[str, Any], error: SigningError) -> HttpResponse:
+    return render(request, "signing/problem.html", {**context, "error": error}, status=error.status)

@@ -1,0 +1,49 @@
+"""Each signing request stays a handful of queries (the target is 400 signatures/s on 2 cores)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.signing.helpers import outbox_code
+from tests.support.factories import make_letter
+from undersigned.signing.models import COUNTER_SHARDS, Counter
+
+pytestmark = pytest.mark.django_db
+
+
+def _statements(context: CaptureQueriesContext) -> list[str]:
+    """The statements that do work; savepoints come from the test's own transaction."""
+    return [
+        q["sql"].split()[0]
+        for q in context.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def test_start_and_confirm_queries(client: Client) -> None:
+    letter = make_letter(domains=["example.org"])
+    Counter.objects.bulk_create(
+        Counter(letter=letter, tier="counted", shard=s) for s in range(COUNTER_SHARDS)
+    )
+    api = f"/api/v1/letters/{letter.slug}/signatures"
+    body = {"email": "ana@example.org", "tier": "counted"}
+
+    with CaptureQueriesContext(connection) as started:
+        client.post(api, json.dumps(body), content_type="application/json")
+    code = outbox_code("ana@example.org")
+    with CaptureQueriesContext(connection) as confirmed:
+        client.post(
+            f"{api}/confirm",
+            json.dumps({"email": "ana@example.org", "code": code}),
+            content_type="application/json",
+        )
+
+    # letter, already signed?, pending?, new pending, letter title, outbox
+    assert _statements(started) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT"]
+    # letter, take an attempt, read it, signature, counter shard, mark used
+    assert _statements(confirmed) == ["SELECT", "UPDATE", "SELECT", "INSERT", "UPDATE", "UPDATE"]
