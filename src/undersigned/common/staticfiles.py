@@ -7,5 +7,5 @@ briefly and could disagree with it for a moment after an upgrade.
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class StaticStorage(CompressedManifestStaticFilesStorage):
+class StaticStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]  # untyped base
     support_js_module_import_aggregation = True

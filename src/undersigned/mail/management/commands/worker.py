@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Do the due work once and exit.")
         parser.add_argument(
-            "--idle-sleep", type=float, default=1.0, help="Seconds to wait when nothing is due."
+            "--idle-sleep", type=float, default=0.2, help="Seconds to wait when nothing is due."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         run_worker(stop=stop, once=options["once"], idle_sleep=options["idle_sleep"])
 
 
-def run_worker(*, stop: threading.Event, once: bool = False, idle_sleep: float = 1.0) -> None:
+def run_worker(*, stop: threading.Event, once: bool = False, idle_sleep: float = 0.2) -> None:
     while not stop.is_set():
         close_old_connections()
         done = run_jobs_once()
