@@ -32,7 +32,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     can_create_letters = models.BooleanField(default=False)
     date_joined = models.DateField(default=timezone.localdate)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -71,7 +71,11 @@ class Invitation(models.Model):
 
     email = models.EmailField(max_length=254)
     letter = models.ForeignKey(
-        "letters.Letter", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+        "letters.Letter",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
     token_hash = models.CharField(max_length=64, unique=True)

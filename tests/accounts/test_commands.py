@@ -1,0 +1,58 @@
+"""`undersigned createorganizer`: an operator's way to let someone start letters."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.support.factories import make_organizer
+from undersigned.accounts.models import Invitation, User
+from undersigned.accounts.services import token_hash
+from undersigned.mail.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_createorganizer_prints_invitation_link_without_sending() -> None:
+    out = StringIO()
+
+    call_command("createorganizer", "New@Example.org", stdout=out)
+
+    match = re.search(r"http://testserver/accounts/invitations/(\S+)/$", out.getvalue(), re.M)
+    assert match is not None
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.letter, invitation.token_hash) == (
+        "new@example.org",
+        None,
+        token_hash(match.group(1)),
+    )
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_createorganizer_send_also_emails_link() -> None:
+    call_command("createorganizer", "new@example.org", "--send", stdout=StringIO())
+
+    assert OutboxMessage.objects.get().recipients == ["new@example.org"]
+
+
+def test_createorganizer_password_creates_account_and_prints_password_once() -> None:
+    out = StringIO()
+
+    call_command("createorganizer", "new@example.org", "--password", stdout=out)
+
+    match = re.search(r"Password: (\S+)$", out.getvalue(), re.M)
+    assert match is not None
+    user = User.objects.get()
+    assert (user.can_create_letters, user.check_password(match.group(1))) == (True, True)
+    assert user.password != match.group(1)
+
+
+@pytest.mark.parametrize("args", [["not-an-email"], ["taken@example.org", "--password"]])
+def test_createorganizer_bad_input_is_command_error(args: list[str]) -> None:
+    make_organizer("taken@example.org")
+
+    with pytest.raises(CommandError):
+        call_command("createorganizer", *args, stdout=StringIO())
