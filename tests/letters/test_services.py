@@ -483,3 +483,13 @@ def test_letter_transition_not_allowed_refused(target: str, message: str) -> Non
         services.letter_transition(letter=_draft(), target=target, user=make_organizer())
 
     assert excinfo.value.messages == [message]
+
+
+def test_letter_transition_archived_destroys_mailbox_key() -> None:
+    owner = make_organizer()
+    letter = make_letter(state=State.CLOSED, owner=owner)
+    assert Letter.objects.get(pk=letter.pk).mailbox_key is not None
+
+    services.letter_transition(letter=letter, target=State.ARCHIVED, user=owner)
+
+    assert Letter.objects.get(pk=letter.pk).mailbox_key is None

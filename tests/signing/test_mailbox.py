@@ -15,7 +15,7 @@ from undersigned.signing import mailbox
         ("  Ana.Lima@Example.ORG ", "ana.lima@example.org"),
         ("ana+letters@example.org", "ana@example.org"),
         ("ana+a+b@example.org", "ana@example.org"),
-        ("ana@Exa\u0308mple.org", "ana@ex\u00e4mple.org"),
+        ("ana@Exa\u0308mple.org", "ana@xn--exmple-cua.org"),
     ],
 )
 def test_normalize_mailbox_policy(typed: str, normalized: str) -> None:
@@ -61,3 +61,10 @@ def test_encrypted_address_round_trips_and_hides_plaintext() -> None:
         False,
         "ana@example.org",
     )
+
+
+def test_normalize_mailbox_unicode_domain_matches_stored_idna_form() -> None:
+    normalized = mailbox.normalize_mailbox("Ana+letters@Bücher.Example")
+
+    assert normalized == "ana@xn--bcher-kva.example"
+    mailbox.check_domain(normalized, ["xn--bcher-kva.example"])

@@ -48,6 +48,7 @@ from undersigned.letters.validation import (
     recipient_email_clean,
     slug_clean,
 )
+from undersigned.signing.services import letter_secrets_purge
 
 logger = logging.getLogger(__name__)
 
@@ -398,5 +399,9 @@ def letter_transition(*, letter: Letter, target: str, user: User) -> Letter:
             letter.opens_at = now
     letter.state = target
     letter.save(update_fields=["state", "opens_at"])
+    if target == State.ARCHIVED:
+        # Archiving ends the campaign: the keys and addresses that could identify signers go now,
+        # in the same transaction, so an archived letter never still holds them.
+        letter_secrets_purge(letter=letter)
     logger.info("letter %s became %s (organizer %s)", letter.slug, target, user.pk)
     return letter

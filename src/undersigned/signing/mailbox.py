@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from undersigned.common.text import clean_text
+from undersigned.letters.validation import domain_normalize
 
 MAX_EMAIL_LENGTH = 254
 
@@ -43,10 +44,14 @@ def clean_address(value: str) -> str:
 
 
 def normalize_mailbox(address: str) -> str:
-    """The canonical mailbox of a cleaned address (see the module docstring for the policy)."""
+    """The canonical mailbox of a cleaned address (see the module docstring for the policy).
+
+    The domain takes the IDNA form letters store, so "ana@Bücher.example" matches a letter for
+    "xn--bcher-kva.example".
+    """
     local, _, domain = address.lower().rpartition("@")
     local = local.split("+", 1)[0]
-    return f"{local}@{domain}"
+    return f"{local}@{domain_normalize(domain)}"
 
 
 def check_domain(mailbox: str, domains: list[str]) -> None:
