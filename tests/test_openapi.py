@@ -73,13 +73,14 @@ def test_openapi_letter_schema_fields(document: Any) -> None:
     assert sorted(letter["properties"]) == sorted(
         [
             "slug", "state", "default_language", "languages", "texts", "goal", "opens_at",
-            "deadline", "deliver_at", "demands", "addenda", "counts", "log_url", "verifier_key",
+            "deadline", "deliver_at", "demands", "addenda", "counts", "delivery", "log_url",
+            "verifier_key",
             "issuance_key", "token_challenge",
         ]
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("field", ["log_url", "verifier_key", "issuance_key", "token_challenge"])
+@pytest.mark.parametrize("field", ["log_url", "verifier_key"])
 def test_openapi_reserved_fields_documented_as_null_for_now(document: Any, field: str) -> None:
     letter = document["components"]["schemas"]["LetterOut"]
     schema = letter["properties"][field]
@@ -99,4 +100,19 @@ def test_openapi_error_schema(document: Any) -> None:
     assert (sorted(detail["properties"]), sorted(detail["required"])) == (
         ["code", "message"],
         ["code", "message"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "says"),
+    [
+        ("issuance_key", "Base64 SPKI (RSASSA-PSS, SHA-384) of the letter's blind-signature"),
+        ("token_challenge", "Base64 RFC 9577 TokenChallenge that the letter's anonymous tokens"),
+    ],
+)
+def test_openapi_issuance_fields_documented(document: Any, field: str, says: str) -> None:
+    schema = document["components"]["schemas"]["LetterOut"]["properties"][field]
+    assert (schema["anyOf"], schema["description"][: len(says)]) == (
+        [{"type": "string"}, {"type": "null"}],
+        says,
     )

@@ -1,9 +1,12 @@
 """The `undersigned` command (DESIGN.md section 9a).
 
-    undersigned demo [--host H] [--port P]     a local instance with a sample letter
-    undersigned serve [--bind H:P] [--workers N]
-    undersigned worker
-    undersigned <any Django management command>
+undersigned demo [--host H] [--port P]     a local instance with a sample letter
+undersigned serve [--bind H:P] [--workers N]
+undersigned worker
+undersigned verify URL [--key VKEY] [--since FILE] [--save FILE] [--receipt FILE]
+undersigned log-export SLUG DIR            a directory copy of a letter's log
+undersigned sign --anonymous URL [...]     sign anonymously without the site's JavaScript
+undersigned <any Django management command>
 """
 
 from __future__ import annotations
@@ -52,6 +55,18 @@ def main(argv: list[str] | None = None) -> None:
         run_demo(argv[1:])
     elif command == "serve":
         _serve(argv[1:])
+    elif command == "verify":
+        # Checking a log needs no settings, secret or database: it runs on a reporter's laptop.
+        from undersigned.crypto.verify_cli import main as verify_main
+
+        sys.exit(verify_main(argv[1:]))
+    elif command == "sign":
+        # Like verify: for signers who trust neither the instance's JavaScript nor its settings.
+        from undersigned.crypto.sign_cli import main as sign_main
+
+        sys.exit(sign_main(argv[1:]))
+    elif command == "log-export":
+        _django(["log_export", *argv[1:]])
     elif command in {"help", "-h", "--help"}:
         print(__doc__)
         _django(["help"])

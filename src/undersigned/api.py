@@ -77,9 +77,11 @@ def _register_routers() -> None:
     from undersigned.letters.api import router as letters_router
     from undersigned.publiclog.api import router as publiclog_router
     from undersigned.signing.api import router as signing_router
+    from undersigned.signing.api_anonymous import router as anonymous_router
 
     api.add_router("/letters/", letters_router)
     api.add_router("/letters/", signing_router)
+    api.add_router("/letters/", anonymous_router)
     api.add_router("/letters/", publiclog_router)
 
 

@@ -9,9 +9,11 @@ urlpatterns = [
     path("accounts/", include("undersigned.accounts.urls")),
     path("manage/", include("undersigned.letters.urls_manage")),
     path("manage/letters/<slug:slug>/signatures/", include("undersigned.signing.urls_manage")),
+    path("manage/letters/<slug:slug>/", include("undersigned.delivery.urls_manage")),
     path("l/<slug:slug>/", include("undersigned.letters.urls_public")),
     path("l/<slug:slug>/", include("undersigned.signing.urls")),
     path("l/<slug:slug>/log/", include("undersigned.publiclog.urls")),
+    path("l/<slug:slug>/", include("undersigned.delivery.urls_public")),
     path("api/v1/", api.urls),
 ]
 

@@ -65,11 +65,13 @@ def test_letter_detail_full_document(client: Client, settings: Any) -> None:
                 "position": 0,
                 "texts": {"en": "Cancel all active offers", "ar": "مطلب 1"},
                 "status": "pending",
+                "timeline": [],
             },
             {
                 "position": 1,
                 "texts": {"en": "Publish what we sell", "ar": "مطلب 2"},
                 "status": "pending",
+                "timeline": [],
             },
         ],
         "addenda": [
@@ -87,7 +89,9 @@ def test_letter_detail_full_document(client: Client, settings: Any) -> None:
         "counts": {
             "total": 11,
             "per_tier": {"public": 2, "recipient": 1, "counted": 5, "anonymous": 3},
+            "tokens": {"issued": 0, "redeemed": 0},
         },
+        "delivery": None,
         "log_url": None,
         "verifier_key": None,
         "issuance_key": None,
@@ -111,6 +115,7 @@ def test_letter_count_small_and_cacheable(client: Client) -> None:
     assert response.json() == {
         "total": 10,
         "per_tier": {"public": 4, "recipient": 0, "counted": 0, "anonymous": 6},
+        "tokens": {"issued": 0, "redeemed": 0},
     }
 
 
@@ -124,7 +129,8 @@ def test_letter_detail_fixed_queries(client: Client, django_assert_max_num_queri
     letter = make_letter("cancel", arabic=True, demands=tuple(f"D{i}" for i in range(20)))
     for number in range(5):
         make_addendum(letter, title=f"Doc {number}")
-    with django_assert_max_num_queries(6):
+    # Includes one for the issuance key (signing.selectors.letter_issuer).
+    with django_assert_max_num_queries(7):
         assert client.get("/api/v1/letters/cancel").status_code == 200
 
 

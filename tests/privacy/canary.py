@@ -17,6 +17,7 @@ from django.test import Client
 from tests.support.dbsearch import Hit, search_database
 from tests.support.factories import PASSWORD, make_letter, make_organizer
 from tests.support.smtp import SmtpSink
+from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
 from undersigned.mail.management.commands.worker import run_worker
 from undersigned.mail.models import OutboxMessage
@@ -98,6 +99,18 @@ def run_flow(
     _confirm_from_mail(client, smtp, control)
     _work_once()
 
+    return signer, control, collect_surfaces(client, letter, owner, tier, db_before_send, caplog)
+
+
+def collect_surfaces(
+    client: Client,
+    letter: Letter,
+    owner: User,
+    tier: str,
+    db_before_send: list[Hit],
+    caplog: pytest.LogCaptureFixture,
+) -> Surfaces:
+    """Every page, API answer, export, log record and outbox row a canary could reach."""
     public = [
         client.get(f"/l/{letter.slug}/").content.decode(),
         client.get(f"/l/{letter.slug}/signatories/").content.decode(),
@@ -125,7 +138,7 @@ def run_flow(
         f"{row.recipients!r} {bytes(row.message).decode('utf-8', 'replace')}"
         for row in OutboxMessage.objects.all()
     )
-    surfaces = Surfaces(
+    return Surfaces(
         db_before_send=db_before_send,
         public_pages="\n".join(public),
         public_api="\n".join(api),
@@ -134,7 +147,6 @@ def run_flow(
         logs=logs,
         outbox=outbox,
     )
-    return signer, control, surfaces
 
 
 def log_probe(caplog: pytest.LogCaptureFixture) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from tests.signing.helpers import outbox_code, sign
 from tests.support.factories import make_letter
+from undersigned.crypto.canonical import parse_canonical
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage
@@ -61,11 +63,17 @@ def test_start_then_confirm_returns_receipt(client: Client, letter: Letter) -> N
     assert body == {
         "receipt_secret": body["receipt_secret"],
         "signature": {"tier": "counted", "signed_on": timezone.localdate().isoformat()},
-        "entry": None,
-        "leaf_hash": None,
-        "log_url": None,
+        "entry": body["entry"],
+        "leaf_hash": hashlib.sha256(b"\x00" + body["entry"].encode()).hexdigest(),
+        "log_url": f"http://testserver/l/{letter.slug}/log/",
     }
     assert len(body["receipt_secret"]) == 43
+    entry = parse_canonical(body["entry"].encode())
+    assert (entry["type"], entry["tier"], entry["date"]) == (
+        "signature",
+        "counted",
+        timezone.localdate().isoformat(),
+    )
 
 
 def test_start_wrong_domain_is_422(client: Client, letter: Letter) -> None:
@@ -82,7 +90,8 @@ def test_start_wrong_domain_is_422(client: Client, letter: Letter) -> None:
     [
         {"email": "ana@example.org", "tier": "public"},  # public needs a name
         {"email": "ana@example.org", "tier": "royal", "name": "A"},
-        {"email": "ana@example.org", "tier": "anonymous"},
+        {"invite_code": "ABCD-EFGH-JKMN", "tier": "anonymous"},  # tokens come from /tokens
+        {"email": "ana@example.org", "tier": "anonymous", "updates": True},
         {"email": "ana@example.org", "tier": "public", "name": "x" * 121},
         {"email": "ana@example.org", "tier": "public", "name": "Ana\u202eevil"},
         {"email": "ana@example.org", "tier": "public", "name": "Ana\x00"},

@@ -11,15 +11,19 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.signing.helpers import outbox_code
 from tests.support.factories import make_letter
+from undersigned.publiclog.services import log_open
 from undersigned.signing.models import COUNTER_SHARDS, Counter
 
 pytestmark = pytest.mark.django_db
 
 
 def _statements(context: CaptureQueriesContext) -> list[str]:
-    """The statements that do work; savepoints come from the test's own transaction."""
+    """The statements that do work; savepoints come from the test's own transaction.
+
+    PostgreSQL's UNION comes parenthesized: "(SELECT ...) UNION ALL (SELECT ...)".
+    """
     return [
-        q["sql"].split()[0]
+        q["sql"].lstrip("(").split()[0]
         for q in context.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
     ]
@@ -30,6 +34,7 @@ def test_start_and_confirm_queries(client: Client) -> None:
     Counter.objects.bulk_create(
         Counter(letter=letter, tier="counted", shard=s) for s in range(COUNTER_SHARDS)
     )
+    log_open(letter=letter)  # as opening the letter does; the first signature then finds it
     api = f"/api/v1/letters/{letter.slug}/signatures"
     body = {"email": "ana@example.org", "tier": "counted"}
 
@@ -45,5 +50,14 @@ def test_start_and_confirm_queries(client: Client) -> None:
 
     # letter, already signed?, pending?, new pending, letter title, outbox
     assert _statements(started) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT"]
-    # letter, take an attempt, read it, signature, counter shard, mark used
-    assert _statements(confirmed) == ["SELECT", "UPDATE", "SELECT", "INSERT", "UPDATE", "UPDATE"]
+    # letter, take an attempt, read it, signature, log opened?, log queue, counter shard, mark used
+    assert _statements(confirmed) == [
+        "SELECT",
+        "UPDATE",
+        "SELECT",
+        "INSERT",
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "UPDATE",
+    ]

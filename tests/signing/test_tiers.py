@@ -33,5 +33,5 @@ def test_tiers_showing_public_is_only_public_tier() -> None:
     assert tiers.tiers_showing(Audience.DELIVERED) == ("public", "recipient")
 
 
-def test_selectable_tiers_exclude_anonymous_for_now() -> None:
+def test_selectable_tiers_exclude_anonymous_which_has_its_own_pages() -> None:
     assert [r.tier.value for r in tiers.SELECTABLE_TIERS] == ["public", "recipient", "counted"]

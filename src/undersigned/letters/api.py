@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import date as date_type
 from datetime import datetime
 from typing import Literal, cast
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.common.errors import ApiError
+from undersigned.delivery.selectors import (
+    DemandTimeline,
+    PublicDelivery,
+    public_delivery,
+    public_timelines,
+)
 from undersigned.letters.markdown import render_markdown
 from undersigned.letters.models import Letter
 from undersigned.letters.selectors import letter_document
-from undersigned.signing.selectors import Counts, letter_counts
+from undersigned.signing.selectors import Counts, letter_counts, letter_issuer
 
 router = Router(tags=["letters"])
 
@@ -38,9 +47,22 @@ class TierCounts(Schema):
     anonymous: int = Field(description="Anonymous (blind-token) signatures.")
 
 
+class TokenCountsOut(Schema):
+    issued: int = Field(
+        description="Anonymous tokens issued, to verified mailboxes and invite codes."
+    )
+    redeemed: int = Field(
+        description="Tokens redeemed as anonymous signatures (withdrawals do not lower it)."
+    )
+
+
 class CountOut(Schema):
     total: int = Field(description="All counted signatures.")
     per_tier: TierCounts
+    tokens: TokenCountsOut = Field(
+        description="Published beside the counts, so that tokens minted without a verified "
+        "member would show as more issued than the organizers can account for."
+    )
 
 
 class TextOut(Schema):
@@ -50,12 +72,30 @@ class TextOut(Schema):
     body_html: str = Field(description="The body rendered and sanitized, safe to embed.")
 
 
+StatusValue = Literal["pending", "met", "partly_met", "refused", "no_answer"]
+
+
+class ResponseOut(Schema):
+    status: StatusValue
+    date: date_type = Field(description="The day of this step of the answer.")
+    note: str
+    link: str = Field(description="A public source for this step, or empty.")
+
+
 class DemandOut(Schema):
     position: int
     texts: dict[str, str] = Field(description="The demand's text by language code.")
-    status: Literal["pending", "met", "partly_met", "refused", "no_answer"] = Field(
-        description="The recipient's answer; `pending` until responses are recorded."
+    status: StatusValue = Field(
+        description="The recipient's answer (the latest step of `timeline`); `pending` until "
+        "organizers record one after delivery."
     )
+    timeline: list[ResponseOut] = Field(description="The answer's dated steps, oldest first.")
+
+
+class DeliveryOut(Schema):
+    delivered_on: date_type
+    pdf_url: str = Field(description="The delivered PDF, as emailed to the recipient.")
+    pdf_sha256: str = Field(description="Hex SHA-256 of the PDF; the log's delivery entry has it.")
 
 
 class AddendumOut(Schema):
@@ -82,15 +122,18 @@ class LetterOut(Schema):
     demands: list[DemandOut]
     addenda: list[AddendumOut]
     counts: CountOut
+    delivery: DeliveryOut | None = Field(description="The delivered letter; null before delivery.")
     log_url: str | None = Field(description=f"URL of the letter's tlog-tiles log. {_LATER}")
     verifier_key: str | None = Field(
         description=f"The log's Ed25519 verifier key in signed-note vkey form. {_LATER}"
     )
     issuance_key: str | None = Field(
-        description=f"Base64 SPKI of the RSA blind-signature issuance key. {_LATER}"
+        description="Base64 SPKI (RSASSA-PSS, SHA-384) of the letter's blind-signature issuance "
+        "key, as published in the log's genesis entry; null until the letter first opens."
     )
     token_challenge: str | None = Field(
-        description=f"Base64 TokenChallenge that anonymous tokens are bound to. {_LATER}"
+        description="Base64 RFC 9577 TokenChallenge that the letter's anonymous tokens answer "
+        "(docs/anonymous.md)."
     )
 
 
@@ -105,13 +148,24 @@ def _public_letter(slug: str) -> Letter:
 
 
 def _counts(counts: Counts) -> CountOut:
-    return CountOut(total=counts.total, per_tier=TierCounts(**counts.per_tier))
+    return CountOut(
+        total=counts.total,
+        per_tier=TierCounts(**counts.per_tier),
+        tokens=TokenCountsOut(issued=counts.tokens.issued, redeemed=counts.tokens.redeemed),
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 @router.get("/{slug:slug}", response={200: LetterOut, **_NOT_FOUND}, summary="A public letter")
 def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
     document = letter_document(letter=_public_letter(slug))
     letter = document.letter
+    timelines = public_timelines(letter=letter)
+    delivered = public_delivery(letter=letter)
+    issuer = letter_issuer(letter_id=letter.pk)
     return LetterOut(
         slug=letter.slug,
         # access_public_letter only returns letters in a public state.
@@ -132,7 +186,7 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
         deadline=letter.deadline,
         deliver_at=letter.deliver_at,
         demands=[
-            DemandOut(position=position, texts=texts, status="pending")
+            _demand(position, texts, timelines.get(position))
             for position, texts in document.demands
         ],
         addenda=[
@@ -149,10 +203,11 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
             for item in document.addenda
         ],
         counts=_counts(document.counts),
+        delivery=_delivery(delivered),
         log_url=None,
         verifier_key=None,
-        issuance_key=None,
-        token_challenge=None,
+        issuance_key=None if issuer is None else _b64(issuer.issuance_key),
+        token_challenge=None if issuer is None else _b64(issuer.token_challenge),
     )
 
 
@@ -164,3 +219,31 @@ def letter_count(request: HttpRequest, response: HttpResponse, slug: str) -> Cou
     # Widgets poll this; a few seconds of staleness lets a cache in front absorb a crowd.
     response["Cache-Control"] = "public, max-age=5"
     return _counts(counts)
+
+
+def _demand(position: int, texts: dict[str, str], timeline: DemandTimeline | None) -> DemandOut:
+    steps = timeline.entries if timeline is not None else []
+    return DemandOut(
+        position=position,
+        texts=texts,
+        status=cast(StatusValue, timeline.status if timeline is not None else "pending"),
+        timeline=[
+            ResponseOut(
+                status=cast(StatusValue, step.status),
+                date=step.happened_on,
+                note=step.note,
+                link=step.link,
+            )
+            for step in steps
+        ],
+    )
+
+
+def _delivery(delivered: PublicDelivery | None) -> DeliveryOut | None:
+    if delivered is None:
+        return None
+    return DeliveryOut(
+        delivered_on=delivered.delivered_on,
+        pdf_url=settings.SITE_URL + delivered.path,
+        pdf_sha256=delivered.sha256,
+    )

@@ -48,7 +48,7 @@ from undersigned.letters.validation import (
     recipient_email_clean,
     slug_clean,
 )
-from undersigned.signing.services import letter_secrets_purge
+from undersigned.signing.services import anonymous_open, letter_secrets_purge
 
 logger = logging.getLogger(__name__)
 
@@ -399,6 +399,10 @@ def letter_transition(*, letter: Letter, target: str, user: User) -> Letter:
             letter.opens_at = now
     letter.state = target
     letter.save(update_fields=["state", "opens_at"])
+    if target == State.OPEN:
+        # The letter's issuance key, and its log's genesis entry publishing it, exist before
+        # anyone signs (docs/anonymous.md); reopening keeps both.
+        anonymous_open(letter=letter)
     if target == State.ARCHIVED:
         # Archiving ends the campaign: the keys and addresses that could identify signers go now,
         # in the same transaction, so an archived letter never still holds them.

@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from undersigned.delivery.services import delivery_job
 from undersigned.mail.services import outbox_run_once
 from undersigned.publiclog.sequencer import sequencer_job
 from undersigned.signing.services import verifications_expire_job
 
 logger = logging.getLogger(__name__)
 
-JOBS: list[Callable[[], int]] = [outbox_run_once, verifications_expire_job, sequencer_job]
+JOBS: list[Callable[[], int]] = [
+    outbox_run_once,
+    verifications_expire_job,
+    sequencer_job,
+    delivery_job,
+]
 
 
 def run_jobs_once() -> int:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from undersigned.crypto.note import NoteError, verifier_from_vkey
 from undersigned.settings.env import (
     data_dir,
     env_bool,
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "undersigned.signing",
     "undersigned.publiclog",
     "undersigned.mail",
+    "undersigned.delivery",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +199,9 @@ RATE_LIMITS = {
     # name: (requests, seconds), per client address
     "signing-start": (20, 600),
     "signing-confirm": (60, 600),
+    # Redeeming an anonymous token (signing/services/anonymous.py): only valid tokens count, so
+    # this guards the server's time, and stays loose for signers sharing a network exit.
+    "signing-redeem": (120, 600),
     "login": (20, 600),
 }
 SEQUENCER_INTERVAL_SECONDS = env_int("SEQUENCER_INTERVAL_SECONDS", 60, minimum=1)
@@ -205,8 +210,6 @@ SEQUENCER_INTERVAL_SECONDS = env_int("SEQUENCER_INTERVAL_SECONDS", 60, minimum=1
 SEQUENCER_BATCH_MAX = env_int("SEQUENCER_BATCH_MAX", 5000, minimum=1)
 LOG_WITNESSES = env_list("LOG_WITNESSES")
 for _witness in LOG_WITNESSES:
-    from undersigned.crypto.note import NoteError, verifier_from_vkey
-
     try:
         verifier_from_vkey(_witness)
     except NoteError as _exc:

@@ -76,9 +76,11 @@ class SignatureOut(Schema):
 class ReceiptOut(Schema):
     receipt_secret: str
     signature: SignatureOut
-    entry: None = None
-    leaf_hash: None = None
-    log_url: None = None
+    # The log entry as canonical JSON text, its RFC 9162 leaf hash (hex), and the log's URL:
+    # enough to check inclusion with `undersigned verify URL --receipt FILE` once sequenced.
+    entry: str
+    leaf_hash: str
+    log_url: str
 
 
 class WithdrawnOut(Schema):
@@ -131,9 +133,7 @@ def _receipt(receipt: services.Receipt) -> dict[str, Any]:
     return {
         "receipt_secret": receipt.secret,
         "signature": {"tier": receipt.tier, "signed_on": receipt.signed_on},
-        "entry": None,
-        "leaf_hash": None,
-        "log_url": None,
+        **receipt.log.as_dict(),
     }
 
 

@@ -79,3 +79,66 @@ class UnknownReceipt(SigningError):
 class NothingToWithdraw(SigningError):
     status, code = 409, "nothing_to_withdraw"
     message = "There is no active signature to withdraw: it was already withdrawn or removed."
+
+
+class InvalidTokenRequest(SigningError):
+    status, code = 422, "invalid_token_request"
+    message = (
+        "This is not a token request for this letter's key. Reload the signing page (or run "
+        "`undersigned sign` again) so it uses the letter's current key."
+    )
+
+
+class InvalidToken(SigningError):
+    status, code = 422, "invalid_token"
+    message = "This is not a valid anonymous token. Copy it exactly as it was shown, in one piece."
+
+
+class TokenForAnotherLetter(SigningError):
+    status, code = 422, "token_for_another_letter"
+    message = (
+        "This token was issued for another letter (or under another key): it can only sign the "
+        "letter it was made for."
+    )
+
+
+class TokenUsed(SigningError):
+    status, code = 409, "token_used"
+    message = "This token has already been used to sign. Each token signs once."
+
+
+class AnonymousCode(SigningError):
+    status, code = 409, "code_for_anonymous"
+    message = (
+        "This code was sent for an anonymous signature. Enter it on the anonymous signing page, "
+        "where your browser makes the token, or use `undersigned sign --anonymous`."
+    )
+
+
+class NamedCode(SigningError):
+    status, code = 409, "code_for_named"
+    message = (
+        "This code was sent for a signature with your name or department. To sign anonymously, "
+        "start again from the anonymous signing page: a new code will be sent."
+    )
+
+
+class AnonymousUnavailable(SigningError):
+    status, code = 409, "anonymous_unavailable"
+    message = "This letter no longer issues or accepts anonymous tokens."
+
+
+class InviteForToken(SigningError):
+    status, code = 422, "invite_code_for_token"
+    message = (
+        "To sign anonymously with an invite code, your browser (or `undersigned sign`) sends it "
+        "with a token request to POST .../tokens, on the anonymous signing page."
+    )
+
+
+class NoUpdatesWhenAnonymous(SigningError):
+    status, code = 422, "no_updates_when_anonymous"
+    message = (
+        "Updates by email are not offered with anonymous signatures: we would have to keep your "
+        "address. Follow the letter's public page instead."
+    )

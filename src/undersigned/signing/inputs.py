@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -11,11 +13,13 @@ from undersigned.common.text import clean_text
 from undersigned.letters.models import LANGUAGES
 from undersigned.signing import tiers
 from undersigned.signing.codes import CODE_DIGITS
+from undersigned.signing.models import Tier
 
 FIELD_MAX_LENGTH = 120
 _LABELS = {"name": "name", "title": "title", "department": "department", "location": "location"}
 _CODE = re.compile(rf"\d{{{CODE_DIGITS}}}")
 _RECEIPT = re.compile(r"[A-Za-z0-9_-]{20,100}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+")
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,9 @@ class SignerDetails:
 
 def clean_tier(value: str) -> str:
     if value not in tiers.RULES:
-        raise ValidationError("Choose how you want to sign: public, recipient or counted.")
-    if not tiers.rule(value).selectable:
-        raise ValidationError("This way of signing is not available yet.")
+        raise ValidationError(
+            "Choose how you want to sign: public, recipient, counted or anonymous."
+        )
     return value
 
 
@@ -59,6 +63,10 @@ def clean_signer(*, tier: str, fields: dict[str, str | None]) -> SignerDetails:
         errors.setdefault("name", []).append("Enter your name: this way of signing shows it.")
     if errors:
         raise ValidationError(errors)
+    if tier == Tier.ANONYMOUS:
+        # Whatever comes with the mailbox is dropped: an anonymous signature's department is
+        # given only when its token is redeemed, where nothing ties it to the mailbox.
+        return SignerDetails(tier=tier)
     return SignerDetails(tier=tier, **tiers.stored_fields(tier, cleaned))
 
 
@@ -78,3 +86,21 @@ def clean_receipt_secret(value: str) -> str:
 
 def clean_language(value: str | None, *, default: str) -> str:
     return value if value in LANGUAGES else default
+
+
+def clean_base64(value: str, *, field: str, max_bytes: int) -> bytes:
+    """Bytes from base64 as people paste it: either alphabet, padding optional, spaces ignored."""
+    compact = "".join(value.split()).rstrip("=")
+    if not compact:
+        raise ValidationError(f"Enter the {field}.")
+    if len(compact) > (max_bytes * 4 + 2) // 3 or not _BASE64.fullmatch(compact):
+        raise ValidationError(f"The {field} is not base64 of the expected size: copy all of it.")
+    standard = compact.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(f"The {field} is not valid base64: copy all of it.") from exc
+
+
+def clean_department(value: str | None) -> str:
+    return clean_text(value or "", field="department", max_length=FIELD_MAX_LENGTH)

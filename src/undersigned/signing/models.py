@@ -6,9 +6,11 @@ times, for anything about a signer (DESIGN.md section 2).
 
 from __future__ import annotations
 
-from typing import ClassVar
+import secrets
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 
@@ -115,6 +117,9 @@ class Signature(models.Model):
     )
     # Organizers may flag a signature for review without any public effect.
     flagged = models.BooleanField(default=False)
+    # Anonymous signatures only: the redeemed token's nonce (hex), public in the log anyway.
+    # The unique constraint is what refuses a token redeemed twice, however concurrently.
+    token_nonce = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         constraints: ClassVar = [
@@ -122,7 +127,12 @@ class Signature(models.Model):
                 fields=["letter", "mailbox_hash"],
                 condition=models.Q(mailbox_hash__isnull=False),
                 name="one_signature_per_mailbox",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["letter", "token_nonce"],
+                condition=models.Q(token_nonce__isnull=False),
+                name="one_signature_per_token",
+            ),
         ]
         indexes: ClassVar = [models.Index(fields=["letter", "tier", "id"], name="signature_list")]
 
@@ -147,6 +157,10 @@ class Invalidation(models.Model):
 
 
 COUNTER_SHARDS = 16
+# Not tiers: anonymous tokens issued and redeemed (withdrawals do not lower it), kept in the
+# same sharded counters and published side by side.
+ISSUED_COUNTER = "issued"
+REDEEMED_COUNTER = "redeemed"
 
 
 class Counter(models.Model):
@@ -164,3 +178,67 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter_id}/{self.tier}/{self.shard}={self.value}"
+
+
+def random_id() -> int:
+    return secrets.randbelow(2**62) + 1
+
+
+if TYPE_CHECKING:
+    _BigInteger = models.BigIntegerField[int, int]
+else:
+    _BigInteger = models.BigIntegerField
+
+
+class RandomIdField(_BigInteger):
+    """A primary key drawn at random, for rows whose order of insertion must not be kept.
+
+    On SQLite the column is declared INTEGER so that it is the table's rowid; under any other
+    type SQLite keeps a hidden rowid that counts up and records the order of insertion.
+    """
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
+class Issuance(models.Model):
+    """A mailbox that received an anonymous token: it may not sign again, in any tier.
+
+    Deliberately nothing but the mailbox hash and a date, under a random id: no tier, no token
+    data, no time and no insertion order, so no row can be paired with the signature that the
+    token later becomes (docs/anonymous.md). Invite-code issuances only mark their code used.
+    """
+
+    id = RandomIdField(primary_key=True, default=random_id, editable=False)
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    mailbox_hash = models.CharField(max_length=64)
+    issued_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "mailbox_hash"], name="one_token_per_mailbox")
+        ]
+
+    def __str__(self) -> str:
+        return "issuance"
+
+
+class IssuanceKey(models.Model):
+    """A letter's RSA blind-signature key (Privacy Pass token type 0x0002).
+
+    The private half is Fernet ciphertext under a key derived from SECRET_KEY and is erased when
+    the letter's secrets are purged; the SPKI and challenge stay, as the log publishes them.
+    """
+
+    letter = models.OneToOneField(
+        "letters.Letter", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    spki = models.BinaryField()
+    token_challenge = models.BinaryField()
+    private_key = models.BinaryField(null=True)
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"issuance key of {self.letter_id}"

@@ -17,9 +17,12 @@ from django.utils import timezone
 from undersigned.letters.models import Letter
 from undersigned.signing import codes, tiers
 from undersigned.signing.models import (
+    ISSUED_COUNTER,
+    REDEEMED_COUNTER,
     Counter,
     Invalidation,
     InviteBatch,
+    IssuanceKey,
     Purpose,
     Signature,
     Tier,
@@ -34,8 +37,22 @@ _BREAKDOWN_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
+class TokenCounts:
+    """Anonymous tokens issued (to verified mailboxes and invite codes) and redeemed.
+
+    Published side by side: redeemed can only trail issued, and issued can be compared with the
+    verifications a campaign expects, which is how minted tokens would show. Redeemed counts
+    every redemption; the anonymous tier count drops with withdrawals and invalidations.
+    """
+
+    issued: int = 0
+    redeemed: int = 0
+
+
+@dataclass(frozen=True)
 class Counts:
     per_tier: dict[str, int] = field(default_factory=dict)
+    tokens: TokenCounts = field(default_factory=TokenCounts)
 
     @property
     def total(self) -> int:
@@ -50,7 +67,12 @@ def letter_counts(*, letter_id: int) -> Counts:
         .order_by()
     )
     found = {tier: int(total or 0) for tier, total in rows}
-    return Counts(per_tier={tier.value: found.get(tier.value, 0) for tier in Tier})
+    return Counts(
+        per_tier={tier.value: found.get(tier.value, 0) for tier in Tier},
+        tokens=TokenCounts(
+            issued=found.get(ISSUED_COUNTER, 0), redeemed=found.get(REDEEMED_COUNTER, 0)
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -228,6 +250,8 @@ class PendingSignature:
     tier_label: str
     fields: dict[str, str]
     confirmed: bool
+    # An anonymous code makes a token on the anonymous page instead (views/anonymous.py).
+    anonymous: bool = False
 
 
 def pending_for_link(*, letter: Letter, token: str) -> PendingSignature | None:
@@ -243,4 +267,26 @@ def pending_for_link(*, letter: Letter, token: str) -> PendingSignature | None:
         tier_label=tiers.rule(row.tier).label,
         fields={name: getattr(row, name) for name in tiers.rule(row.tier).stores},
         confirmed=row.confirmed,
+        anonymous=row.tier == Tier.ANONYMOUS,
     )
+
+
+def token_counts(*, letter_id: int) -> TokenCounts:
+    return letter_counts(letter_id=letter_id).tokens
+
+
+@dataclass(frozen=True)
+class IssuerInfo:
+    """What the API publishes about a letter's issuance key (docs/anonymous.md)."""
+
+    issuance_key: bytes
+    token_challenge: bytes
+
+
+def letter_issuer(*, letter_id: int) -> IssuerInfo | None:
+    row = (
+        IssuanceKey.objects.filter(letter_id=letter_id)
+        .values_list("spki", "token_challenge")
+        .first()
+    )
+    return None if row is None else IssuerInfo(bytes(row[0]), bytes(row[1]))

@@ -31,7 +31,8 @@ class TierRule:
     stores: tuple[str, ...]
     requires_name: bool
     shows: Mapping[Audience, tuple[str, ...]]
-    # Until the anonymous flow exists, only these tiers can be chosen when signing.
+    # Offered on the named signing forms; anonymous signing has pages of its own, since the
+    # browser must make the token (views/anonymous.py).
     selectable: bool = True
 
 
@@ -73,8 +74,13 @@ RULES: dict[str, TierRule] = {
     Tier.ANONYMOUS: TierRule(
         tier=Tier.ANONYMOUS,
         label="Anonymous",
-        explanation="Nothing that links the signature to you is kept.",
-        stores=(),
+        explanation=(
+            "Your browser makes a token that we sign without seeing it; the token then signs. "
+            "Nothing we keep links the signature to your mailbox or invite code. An optional "
+            "department, given only when the token signs, counts in breakdowns."
+        ),
+        # Only the department given at redemption; nothing at all is kept with the mailbox.
+        stores=("department",),
         requires_name=False,
         shows={Audience.PUBLIC: (), Audience.DELIVERED: (), Audience.ORGANIZER: ()},
         selectable=False,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.signing.views import public, withdraw
+from undersigned.signing.views import anonymous, public, withdraw
 
 app_name = "signing"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("sign/code/", public.confirm_code, name="confirm_code"),
     path("sign/confirm/<str:token>/", public.confirm_link, name="confirm"),
     path("sign/invite/", public.invite, name="invite"),
+    path("sign/anonymous/", anonymous.start, name="anonymous_start"),
+    path("sign/anonymous/token/", anonymous.token, name="anonymous_token"),
+    path("sign/anonymous/redeem/", anonymous.redeem, name="anonymous_redeem"),
     path("sign/withdraw/", withdraw.withdraw, name="withdraw"),
     path("sign/withdraw/email/", withdraw.withdraw_email, name="withdraw_email"),
     path("sign/withdraw/code/", withdraw.withdraw_code, name="withdraw_code"),

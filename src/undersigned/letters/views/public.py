@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from undersigned.accounts.permissions import access_public_letter
+from undersigned.delivery.selectors import public_delivery, public_timelines
 from undersigned.letters.models import AddendumKind
 from undersigned.letters.selectors import (
     addendum_filename,
@@ -50,7 +51,12 @@ def letter(request: HttpRequest, slug: str) -> HttpResponse:
         "page_direction": page.direction,
         "site_url": settings.SITE_URL,
         "page_url": f"{settings.SITE_URL}{page.path}",
+        "delivery": public_delivery(letter=found),
     }
+    timelines = public_timelines(letter=found)
+    if timelines:
+        # Demands are numbered 0..n-1 in order, as the page lists them.
+        context["answers"] = [(d, timelines.get(n)) for n, d in enumerate(page.demands)]
     # The interface is English until it has translations: its dates and sizes must match its
     # words, whatever language the browser asked for.
     with translation.override(settings.LANGUAGE_CODE):

@@ -3,6 +3,13 @@
 Split by who acts (signers, withdrawals, organizers, retention); import them from here.
 """
 
+from undersigned.signing.services.anonymous import (
+    anonymous_open,
+    anonymous_signature_redeem,
+    token_issue,
+    token_issue_with_invite,
+)
+from undersigned.signing.services.issuance_keys import issuance_key_create, issuance_key_destroy
 from undersigned.signing.services.organizers import (
     InvalidationRule,
     invite_batch_create,
@@ -32,7 +39,11 @@ __all__ = [
     "InvalidationRule",
     "PurgeReport",
     "Receipt",
+    "anonymous_open",
+    "anonymous_signature_redeem",
     "invite_batch_create",
+    "issuance_key_create",
+    "issuance_key_destroy",
     "letter_secrets_purge",
     "signature_flag",
     "signature_withdraw",
@@ -42,6 +53,8 @@ __all__ = [
     "signing_confirm_link",
     "signing_start",
     "signing_with_invite",
+    "token_issue",
+    "token_issue_with_invite",
     "verifications_expire",
     "verifications_expire_job",
     "withdrawal_start",

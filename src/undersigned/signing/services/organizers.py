@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
+from undersigned.publiclog.services import log_enqueue_invalidation
 from undersigned.signing import codes
 from undersigned.signing.errors import SigningError
 from undersigned.signing.models import Invalidation, InviteBatch, InviteCode, Signature
@@ -116,4 +117,8 @@ def signatures_invalidate(
             )
         for tier, count in Tally(tier for _, tier in rows).items():
             counter_add(letter_id=letter.pk, tier=tier, delta=-count)
+        # The reason is published with the indexes it removes (docs/log.md).
+        log_enqueue_invalidation(
+            signatures=Signature.objects.filter(pk__in=ids).only("pk", "letter_id"), reason=reason
+        )
     return invalidation

@@ -8,21 +8,33 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import DateField, Value
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
 from undersigned.mail.services import mail_send
+from undersigned.publiclog.services import LogReceipt, log_enqueue_signature
 from undersigned.signing import codes
 from undersigned.signing.errors import (
     AlreadySigned,
+    AnonymousCode,
     InvalidCode,
     InvalidLink,
+    InviteForToken,
+    NoUpdatesWhenAnonymous,
     UnknownInvite,
     UsedInvite,
 )
 from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.mailbox import encrypt_address
-from undersigned.signing.models import InviteCode, Purpose, Signature, Verification
+from undersigned.signing.models import (
+    InviteCode,
+    Issuance,
+    Purpose,
+    Signature,
+    Tier,
+    Verification,
+)
 from undersigned.signing.services import verification
 from undersigned.signing.services.common import absolute, letter_title, signable_key
 from undersigned.signing.services.counters import counter_add
@@ -35,19 +47,30 @@ class Receipt:
     secret: str
     tier: str
     signed_on: date
+    # The log entry queued with the signature, its leaf hash and the log's URL.
+    log: LogReceipt
 
 
 def signing_start(
     *, letter: Letter, email: str, details: SignerDetails, updates: bool, language: str
 ) -> None:
-    """Send a code to the mailbox, or tell it that it already signed; the caller cannot tell."""
+    """Send a code to the mailbox, or tell it that it already signed; the caller cannot tell.
+
+    With the anonymous tier the code is for a token (services/anonymous.py), not a signature.
+    """
     key = signable_key(letter)
+    if details.tier == Tier.ANONYMOUS and updates:
+        raise NoUpdatesWhenAnonymous()
     address, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
     with transaction.atomic():
         signed = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).values(
             "withdrawn_on"
         )
-        previous = signed.first()
+        # A mailbox that took an anonymous token has signed too; one query for both.
+        tokens = Issuance.objects.filter(letter=letter, mailbox_hash=mailbox).values(
+            withdrawn_on=Value(None, output_field=DateField())
+        )
+        previous = next(iter(signed.union(tokens, all=True)[:1]), None)
         if previous is not None:
             # Nothing about this request is kept: it cannot lead to a signature.
             details, updates = SignerDetails(tier=details.tier), False
@@ -95,7 +118,7 @@ def _create_signature(
     today = timezone.localdate()
     try:
         with transaction.atomic():
-            Signature.objects.create(
+            signature = Signature.objects.create(
                 letter=letter,
                 tier=details.tier,
                 mailbox_hash=mailbox,
@@ -107,13 +130,18 @@ def _create_signature(
             )
     except IntegrityError:
         return None
+    # Same transaction as the signature: it is in the log's queue exactly when it exists.
+    log = log_enqueue_signature(signature=signature, receipt_secret=secret)
     counter_add(letter_id=letter.pk, tier=details.tier, delta=1)
-    return Receipt(secret=secret, tier=details.tier, signed_on=today)
+    return Receipt(secret=secret, tier=details.tier, signed_on=today, log=log)
 
 
 def _confirm(letter: Letter, row: Verification) -> Receipt:
+    if row.tier == Tier.ANONYMOUS:
+        raise AnonymousCode()
     receipt = None
-    if not row.confirmed:
+    # Read under the verification row's lock, which token issuance takes first too.
+    if not row.confirmed and not getattr(row, "has_token", False):
         details = SignerDetails(
             tier=row.tier,
             name=row.name,
@@ -159,6 +187,8 @@ def signing_confirm_link(*, letter: Letter, token: str) -> Receipt:
 def signing_with_invite(*, letter: Letter, invite_code: str, details: SignerDetails) -> Receipt:
     """Sign with a single-use invite code instead of a mailbox."""
     key = signable_key(letter)
+    if details.tier == Tier.ANONYMOUS:
+        raise InviteForToken()
     code = codes.normalize_invite_code(invite_code)
     if code is None:
         raise UnknownInvite()

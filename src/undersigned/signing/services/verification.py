@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
@@ -20,7 +20,7 @@ from undersigned.signing import codes
 from undersigned.signing.errors import SigningError, TooManyMessages
 from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.mailbox import check_domain, clean_address, mailbox_hash, normalize_mailbox
-from undersigned.signing.models import Purpose, Verification
+from undersigned.signing.models import Issuance, Purpose, Verification
 
 SEND_WINDOW = timedelta(hours=1)
 _BLANK = {"name": "", "title": "", "department": "", "location": "", "updates_address": None}
@@ -118,18 +118,25 @@ def redeem(*, letter: Letter, mailbox: str, purpose: Purpose, code: str) -> Veri
     )
     if not claimed:
         return None
-    row = candidates.first()
+    # Whether the mailbox took an anonymous token, read with the row to save a query.
+    taken = Issuance.objects.filter(
+        letter=OuterRef("letter"), mailbox_hash=OuterRef("mailbox_hash")
+    )
+    row = candidates.annotate(has_token=Exists(taken)).first()
     if row is None or not codes.codes_match(code, codes.verification_code(row.nonce)):
         return None
     return row
 
 
 def by_link(*, letter: Letter, token: str) -> Verification | None:
-    """The verification a link confirms, locked like redeem() does.
+    """The verification a link confirms, locked like redeem() does (and annotated alike).
 
     Both confirmation paths lock the verification row before inserting the signature; taking
     the locks in one order is what keeps a link and a code confirmed at once from deadlocking.
     """
+    taken = Issuance.objects.filter(
+        letter=OuterRef("letter"), mailbox_hash=OuterRef("mailbox_hash")
+    )
     return (
         Verification.objects.select_for_update()
         .filter(
@@ -138,6 +145,7 @@ def by_link(*, letter: Letter, token: str) -> Verification | None:
             purpose=Purpose.SIGN,
             expires_at__gt=timezone.now(),
         )
+        .annotate(has_token=Exists(taken))
         .first()
     )
 

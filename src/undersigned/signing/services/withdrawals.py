@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from undersigned.letters.models import Letter
 from undersigned.mail.services import mail_send
+from undersigned.publiclog.services import log_enqueue_withdrawal
 from undersigned.signing import codes
 from undersigned.signing.errors import InvalidCode, NothingToWithdraw, UnknownReceipt
 from undersigned.signing.inputs import SignerDetails
@@ -35,6 +36,8 @@ def _withdraw(signature: Signature) -> date:
     )
     if not done:
         raise NothingToWithdraw()
+    signature.withdrawn_on = today
+    log_enqueue_withdrawal(signature=signature)
     if signature.invalidated_on is None:
         counter_add(letter_id=signature.letter_id, tier=signature.tier, delta=-1)
     return today

@@ -122,6 +122,7 @@ def signatories(request: HttpRequest, slug: str) -> HttpResponse:
     context.update(
         page=selectors.public_signatories(letter_id=letter.pk, page=number),
         counts=selectors.letter_counts(letter_id=letter.pk),
+        tokens=selectors.token_counts(letter_id=letter.pk),
         breakdown=selectors.department_breakdown(letter_id=letter.pk),
     )
     return render(request, "signing/signatories.html", context)

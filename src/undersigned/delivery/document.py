@@ -1,0 +1,89 @@
+"""What the delivered PDF says, read from the database at one checkpoint of the letter's log.
+
+Who appears by name is decided by signing/tiers.py (Audience.DELIVERED), nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.urls import reverse
+
+from undersigned.delivery.pdf import AddendumRef, DeliveryDocument, LetterText, Signatory
+from undersigned.letters.models import RTL_LANGUAGES, Addendum, Demand, Letter
+from undersigned.publiclog.models import LogState
+from undersigned.publiclog.selectors import log_url
+from undersigned.signing import tiers
+from undersigned.signing.models import Signature, Tier
+from undersigned.signing.selectors import ACTIVE, department_breakdown
+from undersigned.signing.tiers import Audience
+
+
+def letter_url(letter: Letter) -> str:
+    return settings.SITE_URL + reverse("letters:letter", kwargs={"slug": letter.slug})
+
+
+def _texts(letter: Letter) -> list[LetterText]:
+    rows = sorted(
+        letter.texts.values_list("language", "title", "body"),
+        key=lambda row: (row[0] != letter.default_language, row[0]),
+    )
+    demands = [
+        {text.language: text.text for text in demand.texts.all()}
+        for demand in Demand.objects.filter(letter=letter).prefetch_related("texts")
+    ]
+    texts = []
+    for language, title, body in rows:
+        # An untranslated demand is shown in the letter's own language rather than left out.
+        shown = tuple(d.get(language) or d.get(letter.default_language, "") for d in demands)
+        texts.append(LetterText(language, language in RTL_LANGUAGES, title, body, shown))
+    return texts
+
+
+def _signatories(letter: Letter) -> list[Signatory]:
+    named = tiers.tiers_showing(Audience.DELIVERED)
+    rows = (
+        Signature.objects.filter(ACTIVE, letter=letter, tier__in=named)
+        .order_by("id")
+        .values("tier", *tiers.FIELDS)
+    )
+    people = []
+    for row in rows.iterator(chunk_size=5000):
+        fields = tiers.shown(row["tier"], row, Audience.DELIVERED)
+        people.append(
+            Signatory(
+                name=fields.get("name", ""),
+                title=fields.get("title", ""),
+                department=fields.get("department", ""),
+                location=fields.get("location", ""),
+                public=bool(tiers.rule(row["tier"]).shows[Audience.PUBLIC]),
+            )
+        )
+    return people
+
+
+def delivery_document(*, letter: Letter, log: LogState, delivered_on: date) -> DeliveryDocument:
+    """The PDF's content; counts come from the log's checkpoint, not from live counters."""
+    counts = {tier.value: int(log.counts.get(tier.value, 0)) for tier in Tier}
+    breakdown = department_breakdown(letter_id=letter.pk)
+    addenda = Addendum.objects.filter(letter=letter).values_list(
+        "title", "language", "sha256", "size"
+    )
+    return DeliveryDocument(
+        slug=letter.slug,
+        recipient_name=letter.recipient_name,
+        delivered_on=delivered_on,
+        letter_url=letter_url(letter),
+        texts=_texts(letter),
+        addenda=[AddendumRef(*row) for row in addenda],
+        tier_counts=[(tiers.rule(tier).label, count) for tier, count in counts.items()],
+        total=sum(counts.values()),
+        threshold=breakdown.threshold,
+        departments=[(group.label, group.count or 0) for group in breakdown.groups],
+        small_groups=breakdown.small_groups,
+        checkpoint=log.checkpoint,
+        log_url=log_url(slug=letter.slug),
+        vkey=log.vkey,
+        signatories=_signatories(letter),
+    )

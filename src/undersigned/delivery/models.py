@@ -1,0 +1,81 @@
+"""Delivery of a letter and the recipient's answer to each demand.
+
+A letter is delivered at most once: one Delivery row per letter (a unique constraint), and the
+row becomes `delivered` in the same transaction that stores the PDF, queues the email and the
+log entry and moves the letter to `delivered`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting for the worker"
+    DELIVERED = "delivered", "Delivered"
+
+
+class Delivery(models.Model):
+    letter = models.OneToOneField(
+        "letters.Letter", on_delete=models.CASCADE, related_name="delivery"
+    )
+    state = models.CharField(
+        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    due_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A worker owns the row while it builds the PDF; one that died loses it when this passes.
+    leased_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.BinaryField(null=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # The checkpoint the PDF's counts come from.
+    checkpoint = models.TextField(blank=True)
+    checkpoint_size = models.BigIntegerField(null=True)
+    message = models.ForeignKey(
+        "mail.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"delivery of {self.letter_id} ({self.state})"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    REFUSED = "refused", "Refused"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class ResponseEntry(models.Model):
+    """One dated step in the answer to a demand: its status from that day, a note, a link."""
+
+    demand = models.ForeignKey("letters.Demand", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    happened_on = models.DateField()
+    note = models.TextField(max_length=2000, blank=True)
+    link = models.URLField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["happened_on", "id"]
+        indexes: ClassVar = [models.Index(fields=["demand", "happened_on"], name="response_demand")]
+
+    def __str__(self) -> str:
+        return f"{self.status} on {self.happened_on}"

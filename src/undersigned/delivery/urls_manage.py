@@ -1,0 +1,11 @@
+from django.urls import path
+
+from undersigned.delivery.views import manage, responses
+
+app_name = "delivery_manage"
+urlpatterns = [
+    path("delivery/", manage.status, name="status"),
+    path("delivery/now/", manage.deliver_now, name="deliver_now"),
+    path("delivery/resend/", manage.resend, name="resend"),
+    path("responses/", responses.responses, name="responses"),
+]

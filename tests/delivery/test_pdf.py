@@ -1,0 +1,156 @@
+"""The delivered PDF: its text as pypdf extracts it, right-to-left text, rendering, scale."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
+
+from tests.delivery.helpers import ARABIC_LINE, ARABIC_TITLE, ROOT, document
+from undersigned.delivery.pdf import Signatory, build_pdf
+from undersigned.delivery.pdf_list import wrap
+from undersigned.delivery.pdf_text import Block, markdown_blocks
+
+PDFTOPPM = shutil.which("pdftoppm") or "pdftoppm"
+
+
+def _lines(pdf: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return [line for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def test_pdf_text_names_counts_checkpoint_and_hashes() -> None:
+    lines = _lines(build_pdf(document()))
+
+    assert lines[:3] == ["To: The CEO", "Delivered on 2025-03-01 · http://testserver/l/demo/",
+                         "Cancel the contract"]  # fmt: skip
+    assert [line for line in lines if line.startswith(("Total:", "Public:", "Anonymous:"))] == [
+        "Total: 10 verified signatures",
+        "Public: 2",
+        "Anonymous: 4",
+    ]
+    assert [line for line in lines if line.startswith("SHA-256")] == ["SHA-256 " + "ab" * 32]
+    assert lines.count(ROOT) == 1
+    assert [
+        line for line in lines if "Lovelace" in line or "Hopper" in line or "Franklin" in line
+    ] == [
+        "Ada Lovelace — Engineer, London",
+        "Grace Hopper",
+        "Rosalind Franklin † — Chemist",
+    ]
+
+
+def test_pdf_groups_signatories_by_department_with_counts() -> None:
+    lines = _lines(build_pdf(document()))
+
+    start = lines.index("Named signatories")
+    groups = [line for line in lines[start:] if line.endswith(")") and "(" in line]
+    assert groups == ["Engineering (2)", "No department given (1)"]
+
+
+def test_pdf_arabic_text_extracts_in_logical_order() -> None:
+    lines = _lines(build_pdf(document()))
+
+    assert lines.count(ARABIC_TITLE) == 1
+    assert lines.count(ARABIC_LINE) == 1
+
+
+def test_pdf_without_named_signers_says_so() -> None:
+    lines = _lines(build_pdf(document(signatories=[])))
+
+    assert lines[-2:] == ["No signer chose to be named.", "demo · delivered 2025-03-01 · page 4"]
+
+
+def test_pdf_right_to_left_and_cjk_names_are_shaped_without_losing_text() -> None:
+    people = [
+        Signatory("ليلى حسن", "مهندسة", "", "القاهرة", public=True),
+        Signatory("王小明", "", "", "", public=True),
+        Signatory("नरेन्द्र", "", "", "", public=True),
+        Signatory("Zoë 2 ليلى", "", "", "", public=True),  # mixed directions: the slow path
+    ]
+    lines = _lines(build_pdf(document(signatories=people)))
+
+    start = lines.index("No department given (4)")
+    assert len(lines[start + 1 : start + 5]) == 4
+    assert "王小明" in lines[start + 1 : start + 5]
+
+
+def test_pdf_long_entries_wrap_inside_their_column() -> None:
+    title = "Staff Software Engineer, Infrastructure and Platform Reliability, Europe"
+    people = [Signatory("Ada Lovelace", title, "", "القاهرة", public=True)]
+    lines = _lines(build_pdf(document(signatories=people)))
+
+    start = lines.index("No department given (1)")
+    assert lines[start + 1 :][:2] == [
+        "Ada Lovelace — Staff Software Engineer, Infrastructure and",
+        "Platform Reliability, Europe, القاهرة",
+    ]
+
+
+def test_wrap_cuts_a_word_longer_than_the_line() -> None:
+    assert wrap("ab " + "x" * 25, 10, len) == ["ab", "xxxxxxx", "xxxxxxx", "xxxxxxx", "xxxx"]
+
+
+def test_markdown_blocks_keep_structure_and_link_addresses() -> None:
+    blocks = markdown_blocks(
+        "# Why\n\nSee [the report](https://example.org/r).\n\n1. one\n2. two\n\n> said\n\n---\n"
+    )
+
+    assert blocks == [
+        Block("heading", "Why", level=1),
+        Block("paragraph", "See the report (https://example.org/r)."),
+        Block("item", "one", level=1, marker="1."),
+        Block("item", "two", level=1, marker="2."),
+        Block("quote", "said", level=1),
+        Block("rule", ""),
+    ]
+
+
+def test_pdf_pages_render_to_png(tmp_path: Path) -> None:
+    pdf = build_pdf(document())
+    (tmp_path / "letter.pdf").write_bytes(pdf)
+
+    subprocess.run(
+        [PDFTOPPM, "-r", "60", "-png", str(tmp_path / "letter.pdf"), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == len(PdfReader(io.BytesIO(pdf)).pages)
+    for path in pages:
+        with Image.open(path) as image:
+            darkest, _ = image.convert("L").getextrema()
+            assert (image.size, darkest < 64) == ((497, 702), True)
+
+
+_SCALE = """
+import resource, time
+from tests.delivery.helpers import document
+from undersigned.delivery.pdf import Signatory, build_pdf
+people = [
+    Signatory(f"Person {n} Lastname", "Engineer" if n % 3 else "", f"Dept {n % 40}",
+              "القاهرة" if n % 10 == 0 else "", public=n % 4 != 0)
+    for n in range(100_000)
+]
+started = time.monotonic()
+pdf = build_pdf(document(signatories=people))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(time.monotonic() - started, peak, len(pdf))
+"""
+
+
+def test_pdf_of_100000_named_signatories_within_a_minute_and_500_mb() -> None:
+    # A child process, so that its peak memory is the build's alone.
+    done = subprocess.run(
+        [sys.executable, "-c", _SCALE], capture_output=True, text=True, timeout=300, check=True
+    )
+    seconds, peak_mb, size = (float(value) for value in done.stdout.split())
+    print(f"100,000 named signatories: {seconds:.1f} s, peak {peak_mb:.0f} MB, {size:.0f} bytes")
+
+    assert (seconds < 60, peak_mb < 500) == (True, True)
