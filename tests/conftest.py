@@ -15,6 +15,7 @@ from tests.support.smtp import SmtpSink
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(trylast=True)  # after `-m "not postgres"` has deselected what it will
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     in_ci = os.environ.get("CI") == "true"
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")

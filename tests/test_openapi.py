@@ -81,18 +81,14 @@ def test_openapi_letter_schema_fields(document: Any) -> None:
 
 
 @pytest.mark.parametrize("field", ["log_url", "verifier_key"])
-def test_openapi_reserved_fields_documented_as_null_for_now(document: Any, field: str) -> None:
+def test_openapi_log_fields_documented_as_null_before_opening(document: Any, field: str) -> None:
     letter = document["components"]["schemas"]["LetterOut"]
     schema = letter["properties"][field]
     assert (
         schema["anyOf"],
-        schema["description"].split(". ", 1)[1],
+        schema["description"].endswith("null before the letter opens."),
         letter["required"].count(field),
-    ) == (
-        [{"type": "string"}, {"type": "null"}],
-        "Reserved: always null until the public log lands (DESIGN.md sections 5 and 6).",
-        1,
-    )
+    ) == ([{"type": "string"}, {"type": "null"}], True, 1)
 
 
 def test_openapi_error_schema(document: Any) -> None:

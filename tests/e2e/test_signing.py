@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.support.factories import make_letter
 from tests.support.smtp import SmtpSink
 from undersigned.letters.models import Letter
+from undersigned.publiclog.sequencer import log_sequence_all
 from undersigned.signing import services
 from undersigned.signing.models import Signature
 
@@ -23,6 +24,8 @@ def letter(transactional_db: None) -> Letter:
 
 
 def _count_on_letter_page(page: Page, live_server: object, letter: Letter) -> str:
+    """The published count, after the sequencer has put every confirmed signature in the log."""
+    log_sequence_all()
     page.goto(f"{live_server}/l/{letter.slug}/")
     return page.locator(".tally-number").inner_text()
 

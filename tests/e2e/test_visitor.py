@@ -145,7 +145,7 @@ def test_visitor_keyboard_reaches_languages_and_sign_link(
 ) -> None:
     page.goto(f"{live_server.url}/l/{letter.slug}/")
     focused = []
-    for _ in range(6):
+    for _ in range(7):
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.textContent.trim()"))
     assert focused == [
@@ -154,6 +154,7 @@ def test_visitor_keyboard_reaches_languages_and_sign_link(
         "Organizer login",
         "English",
         "العربية",
+        "public log",
         "Sign this letter",
     ]
     page.keyboard.press("Enter")

@@ -241,7 +241,7 @@ def test_letter_page_query_count_is_fixed(
     for number in range(10):
         make_addendum(letter, title=f"Document {number}")
     set_counts(letter, public=3, anonymous=4)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(f"/l/{letter.slug}/?lang=ar")
     assert response.status_code == 200
 

@@ -9,6 +9,8 @@ from typing import Any
 from undersigned.accounts.models import Membership, Role, User
 from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
+from undersigned.publiclog.models import LogState
+from undersigned.publiclog.services import log_open
 from undersigned.signing.models import Counter
 
 _serial = itertools.count(1)
@@ -77,7 +79,16 @@ def make_addendum(
     )
 
 
-def set_counts(letter: Letter, **per_tier: int) -> None:
-    """Counter rows as the signing service leaves them, e.g. set_counts(letter, public=3)."""
+def set_counts(letter: Letter, *, pending: int = 0, **per_tier: int) -> None:
+    """Counts as signing and the sequencer leave them, e.g. set_counts(letter, public=3).
+
+    The log holds `per_tier`; the counters hold those plus `pending` public signatures that the
+    next checkpoint will add.
+    """
     for tier, value in per_tier.items():
-        Counter.objects.create(letter=letter, tier=tier, shard=0, value=value)
+        extra = pending if tier == "public" else 0
+        Counter.objects.create(letter=letter, tier=tier, shard=0, value=value + extra)
+    if pending and "public" not in per_tier:
+        Counter.objects.create(letter=letter, tier="public", shard=0, value=pending)
+    log_open(letter=letter)
+    LogState.objects.filter(letter=letter).update(counts=dict(per_tier))

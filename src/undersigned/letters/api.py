@@ -22,13 +22,13 @@ from undersigned.delivery.selectors import (
 from undersigned.letters.markdown import render_markdown
 from undersigned.letters.models import Letter
 from undersigned.letters.selectors import letter_document
+from undersigned.publiclog.selectors import log_state, log_url, published_counts
 from undersigned.signing.selectors import Counts, letter_counts, letter_issuer
 
 router = Router(tags=["letters"])
 
 PublicState = Literal["open", "closed", "delivered"]
 KindValue = Literal["markdown", "pdf"]
-_LATER = "Reserved: always null until the public log lands (DESIGN.md sections 5 and 6)."
 
 
 class ErrorDetail(Schema):
@@ -57,8 +57,14 @@ class TokenCountsOut(Schema):
 
 
 class CountOut(Schema):
-    total: int = Field(description="All counted signatures.")
+    total: int = Field(
+        description="The published count: signatures in the public log as of its latest "
+        "checkpoint, minus withdrawals and invalidations."
+    )
     per_tier: TierCounts
+    pending: int = Field(
+        description="Confirmed signatures not yet in the log; the next checkpoint adds them."
+    )
     tokens: TokenCountsOut = Field(
         description="Published beside the counts, so that tokens minted without a verified "
         "member would show as more issued than the organizers can account for."
@@ -123,9 +129,12 @@ class LetterOut(Schema):
     addenda: list[AddendumOut]
     counts: CountOut
     delivery: DeliveryOut | None = Field(description="The delivered letter; null before delivery.")
-    log_url: str | None = Field(description=f"URL of the letter's tlog-tiles log. {_LATER}")
+    log_url: str | None = Field(
+        description="URL of the letter's C2SP tlog-tiles log; null before the letter opens."
+    )
     verifier_key: str | None = Field(
-        description=f"The log's Ed25519 verifier key in signed-note vkey form. {_LATER}"
+        description="The log's Ed25519 verifier key in signed-note vkey form; null before the "
+        "letter opens."
     )
     issuance_key: str | None = Field(
         description="Base64 SPKI (RSASSA-PSS, SHA-384) of the letter's blind-signature issuance "
@@ -147,11 +156,13 @@ def _public_letter(slug: str) -> Letter:
         raise ApiError(404, "not_found", "There is no public letter at this address.") from exc
 
 
-def _counts(counts: Counts) -> CountOut:
+def _counts(live: Counts, *, letter_id: int) -> CountOut:
+    published, pending = published_counts(live=live, letter_id=letter_id)
     return CountOut(
-        total=counts.total,
-        per_tier=TierCounts(**counts.per_tier),
-        tokens=TokenCountsOut(issued=counts.tokens.issued, redeemed=counts.tokens.redeemed),
+        total=published.total,
+        per_tier=TierCounts(**published.per_tier),
+        pending=pending,
+        tokens=TokenCountsOut(issued=live.tokens.issued, redeemed=live.tokens.redeemed),
     )
 
 
@@ -166,6 +177,7 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
     timelines = public_timelines(letter=letter)
     delivered = public_delivery(letter=letter)
     issuer = letter_issuer(letter_id=letter.pk)
+    log = log_state(letter_id=letter.pk)
     return LetterOut(
         slug=letter.slug,
         # access_public_letter only returns letters in a public state.
@@ -202,10 +214,10 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
             )
             for item in document.addenda
         ],
-        counts=_counts(document.counts),
+        counts=_counts(document.counts, letter_id=letter.pk),
         delivery=_delivery(delivered),
-        log_url=None,
-        verifier_key=None,
+        log_url=None if log is None else log_url(slug=letter.slug),
+        verifier_key=None if log is None else log.vkey,
         issuance_key=None if issuer is None else _b64(issuer.issuance_key),
         token_challenge=None if issuer is None else _b64(issuer.token_challenge),
     )
@@ -215,10 +227,10 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
     "/{slug:slug}/count", response={200: CountOut, **_NOT_FOUND}, summary="A letter's counts"
 )
 def letter_count(request: HttpRequest, response: HttpResponse, slug: str) -> CountOut:
-    counts = letter_counts(letter_id=_public_letter(slug).pk)
+    letter_id = _public_letter(slug).pk
     # Widgets poll this; a few seconds of staleness lets a cache in front absorb a crowd.
     response["Cache-Control"] = "public, max-age=5"
-    return _counts(counts)
+    return _counts(letter_counts(letter_id=letter_id), letter_id=letter_id)
 
 
 def _demand(position: int, texts: dict[str, str], timeline: DemandTimeline | None) -> DemandOut:

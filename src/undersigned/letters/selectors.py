@@ -27,6 +27,7 @@ from undersigned.letters.models import (
     LetterText,
 )
 from undersigned.letters.states import PUBLIC_STATES, State
+from undersigned.publiclog.selectors import published_counts
 from undersigned.signing.models import Tier
 from undersigned.signing.selectors import Counts, letter_counts
 
@@ -117,8 +118,10 @@ def public_letter_list() -> list[LetterListing]:
             title=letter.title or letter.slug,
             language=letter.default_language,
             direction=direction(letter.default_language),
-            # One small indexed read per letter; the start page lists at most _HOME_LIMIT.
-            total=letter_counts(letter_id=letter.pk).total,
+            # Two small indexed reads per letter; the start page lists at most _HOME_LIMIT.
+            total=published_counts(live=letter_counts(letter_id=letter.pk), letter_id=letter.pk)[
+                0
+            ].total,
             goal=letter.goal,
             deadline=letter.deadline,
         )
@@ -219,7 +222,10 @@ class LetterPage:
     languages: list[LanguageLink]
     demands: list[ShownDemand]
     addenda: list[ShownAddendum]
+    # The published count: the log's, as of its latest checkpoint.
     counts: Counts
+    # Confirmed signatures that the next checkpoint will add.
+    pending: int
     signable: bool
 
     @property
@@ -237,6 +243,9 @@ class LetterPage:
 
 def letter_page(*, letter: Letter, requested: str | None, accept_language: str) -> LetterPage:
     """Everything the public letter page shows, in the language the reader should see."""
+    published, pending = published_counts(
+        live=letter_counts(letter_id=letter.pk), letter_id=letter.pk
+    )
     titles = dict(letter.texts.values_list("language", "title"))
     if not titles:
         # A public letter always has its default text; without one there is nothing to show.
@@ -269,7 +278,8 @@ def letter_page(*, letter: Letter, requested: str | None, accept_language: str) 
         ],
         demands=[_shown_demand(texts, language, default) for _, texts in _demand_texts(letter)],
         addenda=_shown_addenda(_addenda(letter), language),
-        counts=letter_counts(letter_id=letter.pk),
+        counts=published,
+        pending=pending,
         signable=letter.state == State.OPEN,
     )
 

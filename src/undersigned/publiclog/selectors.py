@@ -31,6 +31,7 @@ from undersigned.crypto.tiles import parse_tile_path as _parse_tile_path
 from undersigned.letters.models import RTL_LANGUAGES, Demand, Letter
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry, Tile
 from undersigned.signing.models import Signature
+from undersigned.signing.selectors import Counts
 
 
 def log_url(*, slug: str) -> str:
@@ -69,6 +70,18 @@ def log_counts(*, letter_id: int) -> LogCounts:
     pending = PendingEntry.objects.filter(letter_id=letter_id, kind=EntryKind.SIGNATURE).count()
     size = row["size"] if row is not None else 0
     return LogCounts(counts, sum(counts.values()), pending, size)
+
+
+def published_counts(*, live: Counts, letter_id: int) -> tuple[Counts, int]:
+    """The published count (the log's, per tier) and how many confirmed signatures still wait.
+
+    `live` are the signing counters; the difference is what the next checkpoint will add, so
+    neither number needs a COUNT(*) (DESIGN.md section 10).
+    """
+    stored = LogState.objects.filter(letter_id=letter_id).values_list("counts", flat=True).first()
+    per_tier = {tier: int((stored or {}).get(tier, 0)) for tier in live.per_tier}
+    published = Counts(per_tier=per_tier, tokens=live.tokens)
+    return published, max(0, live.total - published.total)
 
 
 def log_state(*, letter_id: int) -> LogState | None:
