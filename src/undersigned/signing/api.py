@@ -104,14 +104,15 @@ class SignatoriesOut(Schema):
     signatories: list[SignatoryOut]
 
 
-def _letter(slug: str) -> Letter:
+def api_letter(slug: str) -> Letter:
+    """The public letter, or the API's 404 (the same for missing and hidden letters)."""
     try:
         return access_public_letter(slug=slug)
     except Http404 as exc:
         raise ApiError(404, "not_found", "There is no such letter.") from exc
 
 
-def _run(request: HttpRequest, limit: str, action: Callable[[], T]) -> T:
+def api_run(request: HttpRequest, limit: str, action: Callable[[], T]) -> T:
     """Rate-limit, run, and turn our errors into the API's error format."""
     try:
         if not hit_client(limit, request):
@@ -141,7 +142,7 @@ def _receipt(receipt: services.Receipt) -> dict[str, Any]:
     "/{slug}/signatures", response={201: ReceiptOut, 202: AcceptedOut}, summary="Start signing"
 )
 def start(request: HttpRequest, slug: str, body: StartIn) -> Status[dict[str, Any]]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> Status[dict[str, Any]]:
         if (body.email is None) == (body.invite_code is None):
@@ -163,12 +164,12 @@ def start(request: HttpRequest, slug: str, body: StartIn) -> Status[dict[str, An
         )
         return Status(202, ACCEPTED)
 
-    return _run(request, "signing-start", act)
+    return api_run(request, "signing-start", act)
 
 
 @router.post("/{slug}/signatures/confirm", response={201: ReceiptOut}, summary="Confirm a code")
 def confirm(request: HttpRequest, slug: str, body: ConfirmIn) -> Status[dict[str, Any]]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> Status[dict[str, Any]]:
         code = inputs.clean_code(body.code)
@@ -176,7 +177,7 @@ def confirm(request: HttpRequest, slug: str, body: ConfirmIn) -> Status[dict[str
             201, _receipt(services.signing_confirm(letter=letter, email=body.email, code=code))
         )
 
-    return _run(request, "signing-confirm", act)
+    return api_run(request, "signing-confirm", act)
 
 
 @router.post(
@@ -185,19 +186,19 @@ def confirm(request: HttpRequest, slug: str, body: ConfirmIn) -> Status[dict[str
 def withdraw_start(
     request: HttpRequest, slug: str, body: WithdrawStartIn
 ) -> Status[dict[str, Any]]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> Status[dict[str, Any]]:
         language = inputs.clean_language(body.language, default=letter.default_language)
         services.withdrawal_start(letter=letter, email=body.email, language=language)
         return Status(202, ACCEPTED)
 
-    return _run(request, "signing-start", act)
+    return api_run(request, "signing-start", act)
 
 
 @router.post("/{slug}/withdrawals", response={200: WithdrawnOut}, summary="Withdraw a signature")
 def withdraw(request: HttpRequest, slug: str, body: WithdrawIn) -> dict[str, Any]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> dict[str, Any]:
         if body.receipt_secret is not None and body.email is None and body.code is None:
@@ -210,12 +211,12 @@ def withdraw(request: HttpRequest, slug: str, body: WithdrawIn) -> dict[str, Any
             raise ApiError(422, "invalid_input", "Send either receipt_secret, or email and code.")
         return {"status": "withdrawn", "withdrawn_on": on}
 
-    return _run(request, "signing-confirm", act)
+    return api_run(request, "signing-confirm", act)
 
 
 @router.get("/{slug}/signatories", response=SignatoriesOut, summary="Public signatories")
 def signatories(request: HttpRequest, slug: str, page: int = 1) -> dict[str, Any]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
     if not 1 <= page <= selectors.MAX_PAGE:
         raise ApiError(422, "invalid_input", f"page must be between 1 and {selectors.MAX_PAGE}.")
     found = selectors.public_signatories(letter_id=letter.pk, page=page)

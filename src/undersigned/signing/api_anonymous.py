@@ -8,21 +8,16 @@ signs with the finished token. Binary fields are base64 (either alphabet, paddin
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from undersigned.accounts.permissions import access_public_letter
 from undersigned.common.errors import ApiError
-from undersigned.common.ratelimit import hit_client
 from undersigned.crypto import tokens
-from undersigned.letters.models import Letter
 from undersigned.signing import inputs, services
-from undersigned.signing.api import SignatureOut
-from undersigned.signing.errors import RateLimited, SigningError
+from undersigned.signing.api import SignatureOut, api_letter, api_run
 from undersigned.signing.services.anonymous import AnonymousReceipt
 
 router = Router(tags=["anonymous signing"])
@@ -53,22 +48,6 @@ class AnonymousReceiptOut(Schema):
     log_url: str
 
 
-def _letter(slug: str) -> Letter:
-    try:
-        return access_public_letter(slug=slug)
-    except Http404 as exc:
-        raise ApiError(404, "not_found", "There is no such letter.") from exc
-
-
-def _run(request: HttpRequest, limit: str, action: Callable[[], T]) -> T:
-    try:
-        if not hit_client(limit, request):
-            raise RateLimited()
-        return action()
-    except SigningError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
-
-
 def _decoded(value: str, *, field: str, code: str, max_bytes: int) -> bytes:
     try:
         return inputs.clean_base64(value, field=field, max_bytes=max_bytes)
@@ -78,7 +57,7 @@ def _decoded(value: str, *, field: str, code: str, max_bytes: int) -> bytes:
 
 @router.post("/{slug}/tokens", response={200: TokenOut}, summary="Get an anonymous token signed")
 def token_issue(request: HttpRequest, slug: str, body: TokenIn) -> dict[str, str]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> dict[str, str]:
         mailbox = (body.email, body.code)
@@ -105,7 +84,7 @@ def token_issue(request: HttpRequest, slug: str, body: TokenIn) -> dict[str, str
             )
         return {"token_response": base64.b64encode(response).decode("ascii")}
 
-    return _run(request, "signing-confirm", act)
+    return api_run(request, "signing-confirm", act)
 
 
 def _receipt(receipt: AnonymousReceipt) -> dict[str, Any]:
@@ -122,7 +101,7 @@ def _receipt(receipt: AnonymousReceipt) -> dict[str, Any]:
     summary="Sign with an anonymous token",
 )
 def anonymous_signature(request: HttpRequest, slug: str, body: RedeemIn) -> Status[dict[str, Any]]:
-    letter = _letter(slug)
+    letter = api_letter(slug)
 
     def act() -> Status[dict[str, Any]]:
         token = _decoded(
@@ -137,4 +116,4 @@ def anonymous_signature(request: HttpRequest, slug: str, body: RedeemIn) -> Stat
         )
         return Status(201, _receipt(receipt))
 
-    return _run(request, "signing-redeem", act)
+    return api_run(request, "signing-redeem", act)

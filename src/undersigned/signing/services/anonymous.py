@@ -33,12 +33,10 @@ from undersigned.signing.errors import (
     TokenForAnotherLetter,
     TokenUsed,
     UnknownInvite,
-    UsedInvite,
 )
 from undersigned.signing.models import (
     ISSUED_COUNTER,
     REDEEMED_COUNTER,
-    InviteCode,
     Issuance,
     IssuanceKey,
     Purpose,
@@ -47,7 +45,7 @@ from undersigned.signing.models import (
     Verification,
 )
 from undersigned.signing.services import verification
-from undersigned.signing.services.common import signable_key
+from undersigned.signing.services.common import invite_take, signable_key
 from undersigned.signing.services.counters import counter_add
 from undersigned.signing.services.issuance_keys import Issuer, issuance_key_create, issuer_of
 
@@ -130,26 +128,13 @@ def token_issue(*, letter: Letter, email: str, code: str, token_request: bytes) 
 def token_issue_with_invite(*, letter: Letter, invite_code: str, token_request: bytes) -> bytes:
     """Blind-sign a token request for the holder of a single-use invite code."""
     key = signable_key(letter)
-    code = codes.normalize_invite_code(invite_code)
-    if code is None:
+    # A code that cannot be one of ours is refused before the token request is even read.
+    if codes.normalize_invite_code(invite_code) is None:
         raise UnknownInvite()
     issuer = _issuer(letter)
     request = _request(issuer, token_request)
     with transaction.atomic():
-        invite = (
-            InviteCode.objects.filter(
-                letter=letter, code_hash=codes.invite_code_hash(key=key, code=code)
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if invite is None:
-            raise UnknownInvite()
-        taken = InviteCode.objects.filter(pk=invite, used_on__isnull=True).update(
-            used_on=timezone.localdate()
-        )
-        if not taken:
-            raise UsedInvite()
+        invite_take(letter=letter, key=key, invite_code=invite_code)
         counter_add(letter_id=letter.pk, tier=ISSUED_COUNTER, delta=1)
         return _sign(issuer, request)
 

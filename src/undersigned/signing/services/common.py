@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from undersigned.letters.models import Letter, LetterText
 from undersigned.letters.states import SIGNABLE_STATES
-from undersigned.signing.errors import Closed
+from undersigned.signing import codes
+from undersigned.signing.errors import Closed, UnknownInvite, UsedInvite
+from undersigned.signing.models import InviteCode
 
 
 def signable_key(letter: Letter) -> bytes:
@@ -35,3 +38,28 @@ def letter_title(letter: Letter, language: str) -> str:
 
 def absolute(name: str, **kwargs: str) -> str:
     return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def invite_take(*, letter: Letter, key: bytes, invite_code: str) -> int:
+    """Use up a single-use invite code; its id. Call inside the transaction that spends it.
+
+    The conditional update makes concurrent uses of one code end with exactly one winner.
+    """
+    code = codes.normalize_invite_code(invite_code)
+    if code is None:
+        raise UnknownInvite()
+    invite = (
+        InviteCode.objects.filter(
+            letter=letter, code_hash=codes.invite_code_hash(key=key, code=code)
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if invite is None:
+        raise UnknownInvite()
+    taken = InviteCode.objects.filter(pk=invite, used_on__isnull=True).update(
+        used_on=timezone.localdate()
+    )
+    if not taken:
+        raise UsedInvite()
+    return int(invite)

@@ -22,13 +22,11 @@ from undersigned.signing.errors import (
     InvalidLink,
     InviteForToken,
     NoUpdatesWhenAnonymous,
-    UnknownInvite,
     UsedInvite,
 )
 from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.mailbox import encrypt_address
 from undersigned.signing.models import (
-    InviteCode,
     Issuance,
     Purpose,
     Signature,
@@ -36,7 +34,12 @@ from undersigned.signing.models import (
     Verification,
 )
 from undersigned.signing.services import verification
-from undersigned.signing.services.common import absolute, letter_title, signable_key
+from undersigned.signing.services.common import (
+    absolute,
+    invite_take,
+    letter_title,
+    signable_key,
+)
 from undersigned.signing.services.counters import counter_add
 
 
@@ -189,25 +192,9 @@ def signing_with_invite(*, letter: Letter, invite_code: str, details: SignerDeta
     key = signable_key(letter)
     if details.tier == Tier.ANONYMOUS:
         raise InviteForToken()
-    code = codes.normalize_invite_code(invite_code)
-    if code is None:
-        raise UnknownInvite()
     with transaction.atomic():
-        invite = (
-            InviteCode.objects.filter(
-                letter=letter, code_hash=codes.invite_code_hash(key=key, code=code)
-            )
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if invite is None:
-            raise UnknownInvite()
-        taken = InviteCode.objects.filter(pk=invite, used_on__isnull=True).update(
-            used_on=timezone.localdate()
-        )
-        receipt = (
-            _create_signature(letter=letter, details=details, invite_id=invite) if taken else None
-        )
+        invite = invite_take(letter=letter, key=key, invite_code=invite_code)
+        receipt = _create_signature(letter=letter, details=details, invite_id=invite)
         if receipt is None:
             raise UsedInvite()
         return receipt
