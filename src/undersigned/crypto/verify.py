@@ -194,9 +194,12 @@ class _Ledger:
 
     def _token(self, index: int, token: bytes | None) -> None:
         if self.issuer is None:
-            if token is not None:
-                raise VerifyError(f"entry {index}: a token, but the letter has no issuance key")
-            return
+            # Otherwise an operator could publish a letter without a key and then add anonymous
+            # signatures that nobody can check.
+            raise VerifyError(
+                f"entry {index}: an anonymous signature, but the letter's first entry publishes "
+                "no issuance key to check its token against"
+            )
         if token is None:
             raise VerifyError(f"entry {index}: an anonymous signature without its token")
         try:
