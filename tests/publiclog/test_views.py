@@ -210,3 +210,14 @@ def test_receipt_check_refuses_bad_input_with_400(client: Client, text: str) -> 
     _sequenced(make_letter("bad"), 1)
     status, html = _check(client, "bad", text)
     assert (status, 'role="alert"' in html) == (400, True)
+
+
+def test_checkpoint_of_archived_letter_stays_public(client: Client) -> None:
+    letter = make_letter(state=State.OPEN)
+    services.log_open(letter=letter)
+    log_sequence(letter_id=letter.pk)
+    Letter.objects.filter(pk=letter.pk).update(state=State.ARCHIVED)
+
+    response = client.get(f"/l/{letter.slug}/log/checkpoint")
+
+    assert (response.status_code, response.content.decode().split("\n")[1]) == (200, "1")

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from undersigned.accounts.models import Membership, Role, User
 from undersigned.letters.models import Letter
-from undersigned.letters.states import PUBLIC_STATES
+from undersigned.letters.states import PUBLIC_STATES, State
 
 _RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
 
@@ -56,6 +56,17 @@ def access_can_invite_organizers(*, user: User | AnonymousUser) -> bool:
 def access_public_letter(*, slug: str) -> Letter:
     """A letter the public may see: drafts and archived letters look like missing ones."""
     letter = Letter.objects.filter(slug=slug, state__in=PUBLIC_STATES).first()
+    if letter is None:
+        raise NotFound()
+    return letter
+
+
+def access_public_log(*, slug: str) -> Letter:
+    """A letter whose log the public may read: as for the page, and also once archived.
+
+    The log is how anyone checks the count, so it outlives the campaign; drafts have none.
+    """
+    letter = Letter.objects.filter(slug=slug, state__in=(*PUBLIC_STATES, State.ARCHIVED)).first()
     if letter is None:
         raise NotFound()
     return letter

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from undersigned.accounts.permissions import access_public_letter
+from undersigned.accounts.permissions import access_public_log
 from undersigned.common.errors import ApiError
 from undersigned.letters.models import Letter
 from undersigned.publiclog import selectors, services
@@ -39,7 +39,7 @@ class CosignOut(Schema):
 
 def _letter(slug: str) -> Letter:
     try:
-        return access_public_letter(slug=slug)
+        return access_public_log(slug=slug)
     except Http404 as exc:
         raise ApiError(404, "not_found", "There is no such letter.") from exc
 

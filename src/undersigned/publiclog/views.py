@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from undersigned.accounts.permissions import access_public_letter
+from undersigned.accounts.permissions import access_public_log
 from undersigned.publiclog import selectors
 from undersigned.publiclog.forms import ReceiptForm
 from undersigned.publiclog.models import LogState
@@ -26,7 +26,7 @@ def _static(body: bytes | str, content_type: str, cache: str) -> HttpResponse:
 
 
 def _state(slug: str) -> LogState:
-    state = selectors.log_state(letter_id=access_public_letter(slug=slug).pk)
+    state = selectors.log_state(letter_id=access_public_log(slug=slug).pk)
     if state is None:
         raise Http404("This letter has no log yet.")
     return state
@@ -45,7 +45,7 @@ def vkey(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
-    letter = access_public_letter(slug=slug)
+    letter = access_public_log(slug=slug)
     ref = selectors.parse_tile_path(f"tile/{path}")
     data = None if ref is None else selectors.log_tile(letter_id=letter.pk, ref=ref)
     if ref is None or data is None:
@@ -56,7 +56,7 @@ def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request: HttpRequest, slug: str) -> HttpResponse:
-    letter = access_public_letter(slug=slug)
+    letter = access_public_log(slug=slug)
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     result = None
     status = 200
