@@ -48,8 +48,11 @@ test: lint test-js test-sqlite
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not set: PostgreSQL tests not run (CI runs them)."; fi
 
+# Performance figures come from here, never from timed tests.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/signing.py
+	$(BIN)/python bench/anonymous.py
+	$(BIN)/python bench/pdf.py
 
 clean:
 	rm -rf $(VENV) .undersigned
