@@ -93,7 +93,7 @@ def _rows() -> list[tuple[str, str, list[str]]]:
     found = []
     with connection.cursor() as cursor:
         for table in sorted(connection.introspection.table_names(cursor)):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 -- quoted name
             for row in cursor.fetchall():
                 found.append((table, as_text(row[0]), [as_text(v) for v in row]))
     return found
@@ -110,7 +110,7 @@ def _datetime_columns() -> set[tuple[str, str]]:
                     continue
                 name = connection.ops.quote_name(column.name)
                 cursor.execute(
-                    f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                    f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)} "  # noqa: S608 -- quoted name
                     f"WHERE {name} IS NOT NULL"
                 )
                 if cursor.fetchone()[0]:

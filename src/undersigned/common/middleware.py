@@ -56,7 +56,7 @@ class ClientAddressMiddleware:
         if not _trusted(_parse(remote)):
             request.META.pop("HTTP_X_FORWARDED_PROTO", None)
             request.META.pop("HTTP_X_FORWARDED_HOST", None)
-        request.client_address = client_address(  # type: ignore[attr-defined]
+        request.client_address = client_address(  # type: ignore[attr-defined]  # our attribute
             remote, request.META.get("HTTP_X_FORWARDED_FOR", "")
         )
         return self.get_response(request)

@@ -82,7 +82,7 @@ def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 -- http(s) checked
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 -- URL checked to be http(s)
             return response.status, response.read(MAX_RESPONSE + 1)[:MAX_RESPONSE]
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(MAX_RESPONSE)

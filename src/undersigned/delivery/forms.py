@@ -37,4 +37,4 @@ class ResponseForm(forms.Form):
 
     def __init__(self, *args: Any, demands: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["demand"].choices = demands  # type: ignore[attr-defined]
+        self.fields["demand"].choices = demands  # type: ignore[attr-defined]  # ChoiceField

@@ -37,7 +37,7 @@ class DomainsField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return "\n".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]  # a list, not str
         return [part for part in _SEPARATORS.split(str(value or "")) if part]
 
 
@@ -149,4 +149,4 @@ class AddendumForm(forms.Form):
     def __init__(self, *args: Any, originals: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
         field = self.fields["translation_of"]
-        field.choices = [("", "(not a translation)"), *originals]  # type: ignore[attr-defined]
+        field.choices = [("", "(not a translation)"), *originals]  # type: ignore[attr-defined]  # ChoiceField
