@@ -79,3 +79,26 @@ class ResponseEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} on {self.happened_on}"
+
+
+class Update(models.Model):
+    """News from the organizers to signers who asked for it; one message per subscriber.
+
+    `texts` maps a language to {"subject": ..., "body": ...}; the letter's default language is
+    always there and subscribers whose language is missing get it.
+    """
+
+    letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    texts = models.JSONField()
+    recipients = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        indexes: ClassVar = [models.Index(fields=["letter", "created_at"], name="update_recent")]
+
+    def __str__(self) -> str:
+        return f"update {self.pk} of {self.letter_id}"

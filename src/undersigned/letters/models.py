@@ -54,6 +54,8 @@ class Letter(models.Model):
     breakdown_threshold = models.PositiveSmallIntegerField(default=5)
     # HMAC key for mailbox hashes; destroyed when the letter is archived (DESIGN.md section 4).
     mailbox_key = models.BinaryField(null=True, default=new_mailbox_key)
+    # The text's version: 1 when opened, one more for each amendment (letters/versions.py).
+    version = models.PositiveIntegerField(default=1)
     created_on = models.DateField(default=timezone.localdate)
 
     def __str__(self) -> str:
@@ -137,3 +139,52 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LetterVersion(models.Model):
+    """The text of one version of an open letter, kept when an amendment replaces it.
+
+    `snapshot` holds the titles, bodies and demands of every language, exactly as signed;
+    `text_hash` is the hash the log published for it (genesis or amendment entry).
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    text_hash = models.CharField(max_length=64)
+    # What the organizers say changed, shown on the page and sent to subscribers.
+    note = models.CharField(max_length=500, blank=True)
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering: ClassVar = ["number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "number"], name="one_row_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} v{self.number}"
+
+
+class Milestone(models.TextChoices):
+    GOAL_25 = "goal_25", "25% of the goal"
+    GOAL_50 = "goal_50", "50% of the goal"
+    GOAL_75 = "goal_75", "75% of the goal"
+    GOAL_100 = "goal_100", "The goal"
+    DEADLINE_24H = "deadline_24h", "24 hours before the deadline"
+
+
+class MilestoneNotice(models.Model):
+    """A milestone the organizers were told about; the unique constraint makes it once only."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="+")
+    milestone = models.CharField(max_length=16, choices=Milestone.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["letter", "milestone"], name="one_notice_per_milestone")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} {self.milestone}"

@@ -28,6 +28,10 @@ class LogState(models.Model):
     compact = models.BinaryField(default=b"")
     # Live counts per tier, as the entries say: signatures minus withdrawals and invalidations.
     counts = models.JSONField(default=dict)
+    # The text version entries now attach to (one more per amendment entry), and live signature
+    # counts per version, {"1": n, ...}, as the entries say.
+    version = models.PositiveIntegerField(default=1)
+    version_counts = models.JSONField(default=dict)
     # The latest signed checkpoint, with any witness cosignatures appended.
     checkpoint = models.TextField()
     created_on = models.DateField(default=timezone.localdate)
@@ -85,6 +89,8 @@ class Entry(models.Model):
         "signing.Signature", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     tier = models.CharField(max_length=10, blank=True)
+    # For signature entries: the text version they follow in the log.
+    version = models.PositiveIntegerField(default=1)
     # Index of the withdrawal or invalidation entry that removed this signature.
     removed_by = models.BigIntegerField(null=True)
 

@@ -73,3 +73,19 @@ def normalize_invite_code(value: str) -> str | None:
 
 def invite_code_hash(*, key: bytes, code: str) -> str:
     return hmac.new(key, _INVITE_CONTEXT + code.encode(), hashlib.sha256).hexdigest()
+
+
+def signature_link_token(signature_id: int, purpose: str) -> str:
+    """A token naming one signature for one purpose ("unsubscribe", "reconfirm:3"), for links in
+    messages to that signer. Derived, never stored; the id is only the signer's own."""
+    mac = base64.urlsafe_b64encode(_server_mac(purpose, str(signature_id))[:18]).decode()
+    return f"{signature_id}.{mac}"
+
+
+def signature_link_id(token: str, purpose: str) -> int | None:
+    """The signature id a token from signature_link_token names, or None if it is not genuine."""
+    head, _, _ = token.partition(".")
+    if not head.isascii() or not head.isdigit() or len(head) > 18:
+        return None
+    expected = signature_link_token(int(head), purpose)
+    return int(head) if codes_match(token, expected) else None

@@ -54,6 +54,8 @@ class Verification(models.Model):
     # Fernet ciphertext of the mailbox, only for signers who asked for updates.
     updates_address = models.BinaryField(null=True)
     language = models.CharField(max_length=8, default="en")
+    # The letter's version the signer read; confirming after an amendment is refused.
+    version = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     sends = models.PositiveSmallIntegerField(default=0)
@@ -109,6 +111,10 @@ class Signature(models.Model):
     # SHA-256 of the receipt secret handed to the signer; lets them withdraw or prove inclusion.
     receipt_commitment = models.CharField(max_length=64, unique=True)
     updates_address = models.BinaryField(null=True)
+    # The language updates are written in, only for signers who asked for them.
+    updates_language = models.CharField(max_length=8, blank=True)
+    # The version of the letter's text this signature is for (letters.LetterVersion).
+    version = models.PositiveIntegerField(default=1)
     signed_on = models.DateField(default=timezone.localdate)
     withdrawn_on = models.DateField(null=True, blank=True)
     invalidated_on = models.DateField(null=True, blank=True)
