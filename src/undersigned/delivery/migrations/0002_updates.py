@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('delivery', '0001_initial'),
-        ('letters', '0002_letter_version_letterversion_milestonenotice'),
+        ('letters', '0002_versions_milestones'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -49,7 +49,7 @@ def letter_secrets_purge(*, letter: Letter) -> PurgeReport:
         )
         verifications, _ = Verification.objects.filter(letter=letter).delete()
         addresses = Signature.objects.filter(letter=letter, updates_address__isnull=False).update(
-            updates_address=None
+            updates_address=None, updates_language=""
         )
         invites, _ = InviteCode.objects.filter(letter=letter, used_on__isnull=True).delete()
         issuance_key = issuance_key_destroy(letter=letter)

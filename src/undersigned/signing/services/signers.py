@@ -111,6 +111,7 @@ def _create_signature(
     mailbox: str | None = None,
     invite_id: int | None = None,
     updates_address: bytes | None = None,
+    updates_language: str = "",
 ) -> Receipt | None:
     """Insert the signature and count it; None if this mailbox or invite already signed.
 
@@ -128,6 +129,7 @@ def _create_signature(
                 invite_id=invite_id,
                 **details.fields(),
                 updates_address=updates_address,
+                updates_language=updates_language if updates_address is not None else "",
                 receipt_commitment=codes.receipt_commitment(secret),
                 signed_on=today,
             )
@@ -158,6 +160,7 @@ def _confirm(letter: Letter, row: Verification) -> Receipt:
             details=details,
             mailbox=row.mailbox_hash,
             updates_address=None if address is None else bytes(address),
+            updates_language=row.language,
         )
         verification.mark_used(row)
     if receipt is None:

@@ -25,7 +25,14 @@ from undersigned.signing.services.common import absolute, letter_key, letter_tit
 from undersigned.signing.services.counters import counter_add
 
 ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
-_ERASED = {"name": "", "title": "", "department": "", "location": "", "updates_address": None}
+_ERASED = {
+    "name": "",
+    "title": "",
+    "department": "",
+    "location": "",
+    "updates_address": None,
+    "updates_language": "",
+}
 
 
 def _withdraw(signature: Signature) -> date:
