@@ -8,8 +8,10 @@ import pytest
 from django.test import Client
 
 from tests.support.factories import make_addendum, make_letter, set_counts
+from undersigned.letters.models import LetterVersion
 from undersigned.letters.states import State
 from undersigned.publiclog.models import LogState
+from undersigned.publiclog.selectors import letter_text_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +95,16 @@ def test_letter_detail_full_document(client: Client, settings: Any) -> None:
             "pending": 0,
             "tokens": {"issued": 0, "redeemed": 0},
         },
+        "version": 1,
+        "versions": [
+            {
+                "number": 1,
+                "date": str(LetterVersion.objects.get(letter=letter).created_on),
+                "note": "",
+                "text_hash": letter_text_hash(letter=letter),
+                "count": 11,
+            }
+        ],
         "delivery": None,
         "log_url": "https://letters.example/l/cancel/log/",
         "verifier_key": LogState.objects.get(letter=letter).vkey,
@@ -132,8 +144,9 @@ def test_letter_detail_fixed_queries(client: Client, django_assert_max_num_queri
     letter = make_letter("cancel", arabic=True, demands=tuple(f"D{i}" for i in range(20)))
     for number in range(5):
         make_addendum(letter, title=f"Doc {number}")
-    # Includes one for the issuance key (signing.selectors.letter_issuer).
-    with django_assert_max_num_queries(9):
+    # Includes one for the issuance key (signing.selectors.letter_issuer) and two for the
+    # versions (their rows, and their counts in the log's state).
+    with django_assert_max_num_queries(11):
         assert client.get("/api/v1/letters/cancel").status_code == 200
 
 

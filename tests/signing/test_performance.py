@@ -50,10 +50,12 @@ def test_start_and_confirm_queries(client: Client) -> None:
 
     # letter, already signed?, pending?, new pending, letter title, outbox
     assert _statements(started) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT"]
-    # letter, take an attempt, read it, signature, log opened?, log queue, counter shard, mark used
+    # letter, take an attempt, read it, hold the letter's version, signature, log opened?,
+    # log queue, counter shard, mark used
     assert _statements(confirmed) == [
         "SELECT",
         "UPDATE",
+        "SELECT",
         "SELECT",
         "INSERT",
         "SELECT",

@@ -9,6 +9,7 @@ from typing import Any
 from undersigned.accounts.models import Membership, Role, User
 from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
+from undersigned.letters.versions import version_record
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.services import log_open
 from undersigned.signing.models import Counter
@@ -55,6 +56,9 @@ def make_letter(
             DemandText.objects.create(demand=demand, language="ar", text=f"مطلب {position + 1}")
     if owner is not None:
         Membership.objects.create(user=owner, letter=letter, role=Role.OWNER)
+    if state != State.DRAFT:
+        # As opening does: the text people sign is version 1.
+        version_record(letter=letter)
     return letter
 
 
@@ -91,4 +95,5 @@ def set_counts(letter: Letter, *, pending: int = 0, **per_tier: int) -> None:
     if pending and "public" not in per_tier:
         Counter.objects.create(letter=letter, tier="public", shard=0, value=pending)
     log_open(letter=letter)
-    LogState.objects.filter(letter=letter).update(counts=dict(per_tier))
+    versions = {str(letter.version): sum(per_tier.values())}
+    LogState.objects.filter(letter=letter).update(counts=dict(per_tier), version_counts=versions)

@@ -22,6 +22,7 @@ from undersigned.delivery.selectors import (
 from undersigned.letters.markdown import render_markdown
 from undersigned.letters.models import Letter
 from undersigned.letters.selectors import letter_document
+from undersigned.letters.versions import letter_versions
 from undersigned.publiclog.selectors import log_state, log_url, published_counts
 from undersigned.signing.selectors import Counts, letter_counts, letter_issuer
 
@@ -115,6 +116,17 @@ class AddendumOut(Schema):
     url: str
 
 
+class VersionOut(Schema):
+    number: int
+    date: date_type = Field(description="The day this version's text took effect.")
+    note: str = Field(description="What the organizers said the amendment changes.")
+    text_hash: str = Field(
+        description="Hex SHA-256 of the version's texts and demands (docs/log.md), as in the "
+        "log's letter or amendment entry."
+    )
+    count: int = Field(description="Live signatures for this version, as the log says.")
+
+
 class LetterOut(Schema):
     slug: str
     state: PublicState
@@ -127,6 +139,11 @@ class LetterOut(Schema):
     deliver_at: datetime | None
     demands: list[DemandOut]
     addenda: list[AddendumOut]
+    version: int = Field(
+        description="The text's current version; send it as `version` when signing, so a "
+        "signature is refused (409 letter_amended) if the text changed since it was read."
+    )
+    versions: list[VersionOut] = Field(description="Every version since opening, newest first.")
     counts: CountOut
     delivery: DeliveryOut | None = Field(description="The delivered letter; null before delivery.")
     log_url: str | None = Field(
@@ -213,6 +230,17 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
                 url=item.url,
             )
             for item in document.addenda
+        ],
+        version=letter.version,
+        versions=[
+            VersionOut(
+                number=row.number,
+                date=row.created_on,
+                note=row.note,
+                text_hash=row.text_hash,
+                count=row.count,
+            )
+            for row in letter_versions(letter=letter)
         ],
         counts=_counts(document.counts, letter_id=letter.pk),
         delivery=_delivery(delivered),

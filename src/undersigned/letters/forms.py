@@ -79,6 +79,18 @@ class LetterCreateForm(LetterForm):
     field_order = ["slug", "default_language", "title", "body"]
 
 
+def amendment_note() -> forms.CharField:
+    """What an amendment changes, published with it; the service decides when it is needed."""
+    return forms.CharField(
+        label="What changes, and why",
+        help_text="Needed once people have signed: it is public, and signers who asked for "
+        "updates receive it with a request to confirm the new version.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class TextForm(forms.Form):
     """A translation: the letter's title and text in one language, and each demand there."""
 
@@ -86,7 +98,13 @@ class TextForm(forms.Form):
     body = forms.CharField(label="Text", required=False, widget=forms.Textarea(attrs={"rows": 16}))
 
     def __init__(
-        self, *args: Any, demands: list[ManagedDemand], language: str, original: str, **kw: Any
+        self,
+        *args: Any,
+        demands: list[ManagedDemand],
+        language: str,
+        original: str,
+        amending: bool = False,
+        **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
         for number, item in enumerate(demands, start=1):
@@ -98,6 +116,8 @@ class TextForm(forms.Form):
             )
         for field in self.fields.values():
             _written_in(field, language)
+        if amending:
+            self.fields["note"] = amendment_note()
 
     def demand_texts(self) -> dict[int, str]:
         return {
@@ -110,7 +130,7 @@ class TextForm(forms.Form):
 class DemandForm(forms.Form):
     """One demand in each of the letter's languages."""
 
-    def __init__(self, *args: Any, languages: list[str], **kw: Any) -> None:
+    def __init__(self, *args: Any, languages: list[str], amending: bool = False, **kw: Any) -> None:
         super().__init__(*args, **kw)
         for language in languages:
             field = forms.CharField(
@@ -120,9 +140,15 @@ class DemandForm(forms.Form):
             )
             _written_in(field, language)
             self.fields[f"text_{language}"] = field
+        if amending:
+            self.fields["note"] = amendment_note()
 
     def texts(self) -> dict[str, str]:
-        return {name.removeprefix("text_"): value for name, value in self.cleaned_data.items()}
+        return {
+            name.removeprefix("text_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("text_")
+        }
 
 
 class AddendumForm(forms.Form):

@@ -1,9 +1,10 @@
 """Changes to letters: creation, settings, texts, demands, addenda and state. One transaction each.
 
-Editing rules. While a letter is a draft, everything can change. While it is open it stays
-editable too, for now: a later issue adds amendments, which will record each change of the signed
-text in the public log so that earlier signatures stay attached to the version they signed. Once
-closed, delivered or archived, nothing changes. The slug and the default language are fixed at
+Editing rules. While a letter is a draft, everything can change. While it is open, every change
+to its text (titles, bodies, demands) makes a new version recorded in the public log; after the
+first signature such a change is an amendment and needs a public note (letters/versions.py).
+Settings and addenda stay editable while open. Once closed, delivered or archived, nothing
+changes. The slug and the default language are fixed at
 creation: the slug is the letter's address, and translations translate the default-language text.
 
 Refusals are ValidationErrors keyed by the name of the form field they concern.
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +50,7 @@ from undersigned.letters.validation import (
     recipient_email_clean,
     slug_clean,
 )
+from undersigned.letters.versions import amendment_begin, amendment_finish, version_record
 from undersigned.signing.services import anonymous_open, letter_secrets_purge
 
 logger = logging.getLogger(__name__)
@@ -111,6 +114,18 @@ def _editable(letter: Letter) -> Letter:
             f"This letter is {State(locked.state).label.lower()}; it can no longer be changed."
         )
     return locked
+
+
+@contextmanager
+def _text_change(letter: Letter, note: str) -> Iterator[Letter]:
+    """The locked letter, for a change to its text; an open letter gets a new version after it
+    (letters/versions.py). An exception in the change skips that, and the caller's transaction
+    rolls everything back."""
+    locked = _editable(letter)
+    amending = amendment_begin(letter=locked, note=note)
+    yield locked
+    if amending is not None:
+        amendment_finish(letter=locked, note=amending)
 
 
 @transaction.atomic
@@ -227,16 +242,26 @@ def letter_text_set(
     title: str,
     body: str,
     demands: Mapping[int, str] | None = None,
+    note: str = "",
 ) -> LetterText:
-    """Adds or replaces the letter's text in `language`, with its demands (id -> text) there."""
-    letter = _editable(letter)
+    """Adds or replaces the letter's text in `language`, with its demands (id -> text) there.
+
+    On an open letter that has been signed, `note` says what the amendment changes.
+    """
+    with _text_change(letter, note) as locked:
+        return _letter_text_set(locked, language, title, body, demands or {})
+
+
+def _letter_text_set(
+    letter: Letter, language: str, title: str, body: str, demands: Mapping[int, str]
+) -> LetterText:
     errors = FieldErrors()
     language = errors.check("language", language_clean, language)
     text = _text_clean(errors, title=title, body=body)
     errors.raise_if_any()
     saved, _ = LetterText.objects.update_or_create(letter=letter, language=language, defaults=text)
     by_id = {demand.pk: demand for demand in Demand.objects.filter(letter=letter)}
-    for demand_id, raw in (demands or {}).items():
+    for demand_id, raw in demands.items():
         if demand_id not in by_id:
             errors.add(f"demand_{demand_id}", "This demand is not part of the letter.")
             continue
@@ -252,13 +277,13 @@ def letter_text_set(
 
 
 @transaction.atomic
-def letter_text_remove(*, letter: Letter, language: str) -> None:
+def letter_text_remove(*, letter: Letter, language: str, note: str = "") -> None:
     """Removes a translation: the letter's text and its demands' texts in that language."""
-    letter = _editable(letter)
-    if language == letter.default_language:
-        raise ValidationError("The text in the letter's own language cannot be removed.")
-    LetterText.objects.filter(letter=letter, language=language).delete()
-    DemandText.objects.filter(demand__letter=letter, language=language).delete()
+    with _text_change(letter, note) as letter:
+        if language == letter.default_language:
+            raise ValidationError("The text in the letter's own language cannot be removed.")
+        LetterText.objects.filter(letter=letter, language=language).delete()
+        DemandText.objects.filter(demand__letter=letter, language=language).delete()
 
 
 def _renumber(demands: list[Demand]) -> None:
@@ -269,46 +294,46 @@ def _renumber(demands: list[Demand]) -> None:
 
 
 @transaction.atomic
-def demand_add(*, letter: Letter, texts: Mapping[str, str]) -> Demand:
+def demand_add(*, letter: Letter, texts: Mapping[str, str], note: str = "") -> Demand:
     """A new last demand; `texts` (language -> text) must include the letter's language."""
-    letter = _editable(letter)
-    count = Demand.objects.filter(letter=letter).count()
-    if count >= MAX_DEMANDS:
-        raise ValidationError(f"A letter can have at most {MAX_DEMANDS} demands.")
-    errors = FieldErrors()
-    demand = Demand.objects.create(letter=letter, position=count)
-    # Listing the letter's language first makes a missing text there a refusal, not a gap.
-    texts = {letter.default_language: "", **texts}
-    _demand_texts_set(errors, letter=letter, demand=demand, texts=texts, key="text_{language}")
-    errors.raise_if_any()
-    return demand
+    with _text_change(letter, note) as letter:
+        count = Demand.objects.filter(letter=letter).count()
+        if count >= MAX_DEMANDS:
+            raise ValidationError(f"A letter can have at most {MAX_DEMANDS} demands.")
+        errors = FieldErrors()
+        demand = Demand.objects.create(letter=letter, position=count)
+        # Listing the letter's language first makes a missing text there a refusal, not a gap.
+        texts = {letter.default_language: "", **texts}
+        _demand_texts_set(errors, letter=letter, demand=demand, texts=texts, key="text_{language}")
+        errors.raise_if_any()
+        return demand
 
 
 @transaction.atomic
-def demand_update(*, demand: Demand, texts: Mapping[str, str]) -> Demand:
-    letter = _editable(demand.letter)
-    errors = FieldErrors()
-    _demand_texts_set(errors, letter=letter, demand=demand, texts=texts, key="text_{language}")
-    errors.raise_if_any()
-    return demand
+def demand_update(*, demand: Demand, texts: Mapping[str, str], note: str = "") -> Demand:
+    with _text_change(demand.letter, note) as letter:
+        errors = FieldErrors()
+        _demand_texts_set(errors, letter=letter, demand=demand, texts=texts, key="text_{language}")
+        errors.raise_if_any()
+        return demand
 
 
 @transaction.atomic
-def demand_remove(*, demand: Demand) -> None:
-    letter = _editable(demand.letter)
-    demand.delete()
-    _renumber(list(Demand.objects.filter(letter=letter)))
+def demand_remove(*, demand: Demand, note: str = "") -> None:
+    with _text_change(demand.letter, note) as letter:
+        demand.delete()
+        _renumber(list(Demand.objects.filter(letter=letter)))
 
 
 @transaction.atomic
-def demand_move(*, demand: Demand, offset: int) -> None:
+def demand_move(*, demand: Demand, offset: int, note: str = "") -> None:
     """Moves a demand `offset` places (negative is up), stopping at either end."""
-    letter = _editable(demand.letter)
-    demands = list(Demand.objects.filter(letter=letter))
-    index = next(i for i, d in enumerate(demands) if d.pk == demand.pk)
-    moved = demands.pop(index)
-    demands.insert(max(0, min(len(demands), index + offset)), moved)
-    _renumber(demands)
+    with _text_change(demand.letter, note) as letter:
+        demands = list(Demand.objects.filter(letter=letter))
+        index = next(i for i, d in enumerate(demands) if d.pk == demand.pk)
+        moved = demands.pop(index)
+        demands.insert(max(0, min(len(demands), index + offset)), moved)
+        _renumber(demands)
 
 
 @transaction.atomic
@@ -400,6 +425,8 @@ def letter_transition(*, letter: Letter, target: str, user: User) -> Letter:
     letter.state = target
     letter.save(update_fields=["state", "opens_at"])
     if target == State.OPEN:
+        # The text people sign from now on is version 1 (or the version it was when closed).
+        version_record(letter=letter)
         # The letter's issuance key, and its log's genesis entry publishing it, exist before
         # anyone signs (docs/anonymous.md); reopening keeps both.
         anonymous_open(letter=letter)

@@ -38,18 +38,21 @@ def log_url(*, slug: str) -> str:
     return f"{settings.SITE_URL}/l/{slug}/log/"
 
 
-def letter_text_hash(*, letter: Letter) -> str:
-    """SHA-256 (hex) of the canonical JSON of the letter's texts and demands, all languages.
-
-    The document is {"demands": [{lang: text}, ...in order], "texts": {lang: {"body", "title"}}}
-    (docs/log.md), so anyone holding the published texts can recompute it.
-    """
+def letter_text_document(*, letter: Letter) -> dict[str, Any]:
+    """The letter's texts and demands, all languages, as the log hashes them (docs/log.md):
+    {"demands": [{lang: text}, ...in order], "texts": {lang: {"body", "title"}}}."""
     texts = {t.language: {"title": t.title, "body": t.body} for t in letter.texts.all()}
     demands = [
         {t.language: t.text for t in demand.texts.all()}
         for demand in Demand.objects.filter(letter=letter).prefetch_related("texts")
     ]
-    return hashlib.sha256(canonical_json({"texts": texts, "demands": demands})).hexdigest()
+    return {"texts": texts, "demands": demands}
+
+
+def letter_text_hash(*, letter: Letter) -> str:
+    """SHA-256 (hex) of the canonical JSON of letter_text_document, so anyone holding the
+    published texts can recompute it."""
+    return hashlib.sha256(canonical_json(letter_text_document(letter=letter))).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -92,21 +92,32 @@ class _Batch:
         wanted = {target for row in rows if row.kind in _REMOVALS for target in row.targets}
         if wanted:
             found = Entry.objects.filter(letter_id=self.state.letter_id, signature_id__in=wanted)
-            entries = found.only("index", "tier", "removed_by", "signature_id")
+            entries = found.only("index", "tier", "version", "removed_by", "signature_id")
             self.stored = {e.signature_id: e for e in entries if e.signature_id is not None}
 
     def add(self, row: PendingEntry) -> None:
         if row.kind == EntryKind.SIGNATURE:
             data = bytes(row.data or b"")
             tier = logentries.parse_entry(data).tier or ""
-            entry = self.append(row.kind, data, signature_id=row.signature_id, tier=tier)
+            version = self.state.version
+            entry = self.append(
+                row.kind, data, signature_id=row.signature_id, tier=tier, version=version
+            )
             if row.signature_id is not None:
                 self.by_signature[row.signature_id] = entry
             self.state.counts[tier] = self.state.counts.get(tier, 0) + 1
+            self._count_version(version, +1)
         elif row.kind in _REMOVALS:
             self.remove(row)
         else:
+            if row.kind == EntryKind.AMENDMENT:
+                # Signature entries from here on are for the amended text (letters/versions.py).
+                self.state.version += 1
             self.append(row.kind, bytes(row.data or b""))
+
+    def _count_version(self, version: int, delta: int) -> None:
+        counts = self.state.version_counts
+        counts[str(version)] = counts.get(str(version), 0) + delta
 
     def remove(self, row: PendingEntry) -> None:
         targets = []
@@ -130,6 +141,7 @@ class _Batch:
         for target in targets:
             target.removed_by = entry.index
             self.state.counts[target.tier] -= 1
+            self._count_version(target.version, -1)
             if target.pk is not None:
                 self.removed.append(target)
 

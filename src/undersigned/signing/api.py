@@ -45,6 +45,8 @@ class StartIn(Schema):
     location: str | None = None
     updates: bool = False
     language: str | None = None
+    # The letter version the signer read (the letter API's `version`); omitted means current.
+    version: int | None = None
 
 
 class ConfirmIn(Schema):
@@ -150,9 +152,10 @@ def start(request: HttpRequest, slug: str, body: StartIn) -> Status[dict[str, An
         fields = {"name": body.name, "title": body.title, "department": body.department}
         fields["location"] = body.location
         details = inputs.clean_signer(tier=body.tier, fields=fields)
+        version = inputs.clean_version(body.version)
         if body.invite_code is not None:
             receipt = services.signing_with_invite(
-                letter=letter, invite_code=body.invite_code, details=details
+                letter=letter, invite_code=body.invite_code, details=details, version=version
             )
             return Status(201, _receipt(receipt))
         services.signing_start(
@@ -161,6 +164,7 @@ def start(request: HttpRequest, slug: str, body: StartIn) -> Status[dict[str, An
             details=details,
             updates=body.updates,
             language=inputs.clean_language(body.language, default=letter.default_language),
+            version=version,
         )
         return Status(202, ACCEPTED)
 

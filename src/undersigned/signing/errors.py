@@ -142,3 +142,19 @@ class NoUpdatesWhenAnonymous(SigningError):
         "Updates by email are not offered with anonymous signatures: we would have to keep your "
         "address. Follow the letter's public page instead."
     )
+
+
+class LetterAmended(SigningError):
+    status, code = 409, "letter_amended"
+    message = (
+        "The letter was changed after you started signing. Please read the new version, "
+        "then sign again: a signature counts for the text its signer read."
+    )
+
+
+class NothingToReconfirm(SigningError):
+    status, code = 404, "nothing_to_reconfirm"
+    message = (
+        "There is no signature to confirm with this link: it was withdrawn, confirmed for "
+        "the new version already, or the link is not complete."
+    )

@@ -28,6 +28,10 @@ class SignerForm(forms.Form):
     department = _text("Department (optional)")
     location = _text("Location (optional)")
     language = forms.CharField(widget=forms.HiddenInput, required=False, max_length=8)
+    # The letter version the page showed; signing after an amendment asks to read it first.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=inputs.VERSION_MAX
+    )
 
     details: inputs.SignerDetails
 

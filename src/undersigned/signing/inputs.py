@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -16,6 +17,7 @@ from undersigned.signing.codes import CODE_DIGITS
 from undersigned.signing.models import Tier
 
 FIELD_MAX_LENGTH = 120
+VERSION_MAX = 1_000_000
 _LABELS = {"name": "name", "title": "title", "department": "department", "location": "location"}
 _CODE = re.compile(rf"\d{{{CODE_DIGITS}}}")
 _RECEIPT = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -34,6 +36,11 @@ class SignerDetails:
 
     def fields(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in tiers.FIELDS}
+
+    @classmethod
+    def stored_in(cls, row: Any) -> SignerDetails:
+        """The details a verification or signature row holds (already cleaned when stored)."""
+        return cls(tier=row.tier, **{name: getattr(row, name) for name in tiers.FIELDS})
 
 
 def clean_tier(value: str) -> str:
@@ -75,6 +82,12 @@ def clean_code(value: str) -> str:
     if not _CODE.fullmatch(compact):
         raise ValidationError(f"The code is the {CODE_DIGITS} digits from the message we sent.")
     return compact
+
+
+def clean_version(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= VERSION_MAX:
+        raise ValidationError("version is the letter's version number, as the letter API gives it.")
+    return value
 
 
 def clean_receipt_secret(value: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.signing.views import anonymous, public, withdraw
+from undersigned.signing.views import anonymous, public, reconfirm, withdraw
 
 app_name = "signing"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("sign/code/", public.confirm_code, name="confirm_code"),
     path("sign/confirm/<str:token>/", public.confirm_link, name="confirm"),
     path("sign/invite/", public.invite, name="invite"),
+    path("sign/reconfirm/<str:token>/", reconfirm.reconfirm, name="reconfirm"),
     path("sign/anonymous/", anonymous.start, name="anonymous_start"),
     path("sign/anonymous/token/", anonymous.token, name="anonymous_token"),
     path("sign/anonymous/redeem/", anonymous.redeem, name="anonymous_redeem"),

@@ -56,6 +56,7 @@ from undersigned.letters.selectors_manage import (
 )
 from undersigned.letters.states import EDITABLE_STATES, TRANSITIONS, State
 from undersigned.letters.validation import upload_too_large_message
+from undersigned.letters.versions import letter_signed, letter_versions
 
 View = Callable[..., HttpResponse]
 _MOVES = {"up": -1, "down": 1}
@@ -176,6 +177,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             (code, name) for code, name in LANGUAGES.items() if code not in managed.languages
         ],
         "rtl": RTL_LANGUAGES,
+        "amending": letter.state == State.OPEN and letter_signed(letter=letter),
+        "versions": letter_versions(letter=letter),
     }
     return render(request, "manage/letter.html", context)
 
@@ -216,6 +219,7 @@ def text_edit(request: HttpRequest, slug: str) -> HttpResponse:
         demands=managed.demands,
         language=language,
         original=letter.default_language,
+        amending=letter.state == State.OPEN,
     )
     saved = _save(
         request,
@@ -227,6 +231,7 @@ def text_edit(request: HttpRequest, slug: str) -> HttpResponse:
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
             demands=form.demand_texts(),
+            note=form.cleaned_data.get("note", ""),
         ),
         f"The text in {LANGUAGES[language]} is saved.",
     )
@@ -248,7 +253,9 @@ def text_remove(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         slug,
-        lambda: services.letter_text_remove(letter=letter, language=language),
+        lambda: services.letter_text_remove(
+            letter=letter, language=language, note=request.POST.get("note", "")
+        ),
         "The translation is removed.",
     )
 
@@ -259,15 +266,20 @@ def _demand_form(request: HttpRequest, slug: str, demand_id: int | None) -> Http
     managed = managed_demand(letter=letter, demand_id=demand_id) if demand_id is not None else None
     languages = managed_languages(letter=letter)
     initial = {f"text_{lang}": text for lang, text in managed.texts.items()} if managed else None
-    form = DemandForm(_data(request), initial=initial, languages=languages)
+    amending = letter.state == State.OPEN
+    form = DemandForm(_data(request), initial=initial, languages=languages, amending=amending)
     saved = _save(
         request,
         form,
         slug,
         lambda: (
-            services.demand_update(demand=managed.demand, texts=form.texts())
+            services.demand_update(
+                demand=managed.demand, texts=form.texts(), note=form.cleaned_data.get("note", "")
+            )
             if managed
-            else services.demand_add(letter=letter, texts=form.texts())
+            else services.demand_add(
+                letter=letter, texts=form.texts(), note=form.cleaned_data.get("note", "")
+            )
         ),
         "The demand is saved.",
     )
@@ -292,8 +304,12 @@ def demand_edit(request: HttpRequest, slug: str, demand_id: int) -> HttpResponse
 def demand_remove(request: HttpRequest, slug: str, demand_id: int) -> HttpResponse:
     letter = access_letter(user=_user(request), slug=slug, role=Role.EDITOR)
     demand = managed_demand(letter=letter, demand_id=demand_id).demand
+    note = request.POST.get("note", "")
     return _act(
-        request, slug, lambda: services.demand_remove(demand=demand), "The demand is removed."
+        request,
+        slug,
+        lambda: services.demand_remove(demand=demand, note=note),
+        "The demand is removed.",
     )
 
 
@@ -306,7 +322,9 @@ def demand_move(request: HttpRequest, slug: str, demand_id: int) -> HttpResponse
     return _act(
         request,
         slug,
-        lambda: services.demand_move(demand=demand, offset=offset),
+        lambda: services.demand_move(
+            demand=demand, offset=offset, note=request.POST.get("note", "")
+        ),
         "The demand is moved.",
     )
 

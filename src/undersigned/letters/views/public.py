@@ -19,6 +19,7 @@ from undersigned.letters.selectors import (
     public_addendum,
     public_letter_list,
 )
+from undersigned.letters.versions import letter_versions
 
 _CONTENT_TYPES: dict[str, str] = {
     AddendumKind.PDF: "application/pdf",
@@ -53,6 +54,9 @@ def letter(request: HttpRequest, slug: str) -> HttpResponse:
         "page_url": f"{settings.SITE_URL}{page.path}",
         "delivery": public_delivery(letter=found),
     }
+    if found.version > 1:
+        # Only amended letters list their versions (two more queries).
+        context["versions"] = letter_versions(letter=found)
     timelines = public_timelines(letter=found)
     if timelines:
         # Demands are numbered 0..n-1 in order, as the page lists them.

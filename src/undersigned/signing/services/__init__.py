@@ -16,6 +16,11 @@ from undersigned.signing.services.organizers import (
     signature_flag,
     signatures_invalidate,
 )
+from undersigned.signing.services.reconfirm import (
+    reconfirm_pending,
+    reconfirm_requests_send,
+    signature_reconfirm,
+)
 from undersigned.signing.services.retention import (
     PurgeReport,
     letter_secrets_purge,
@@ -45,7 +50,10 @@ __all__ = [
     "issuance_key_create",
     "issuance_key_destroy",
     "letter_secrets_purge",
+    "reconfirm_pending",
+    "reconfirm_requests_send",
     "signature_flag",
+    "signature_reconfirm",
     "signature_withdraw",
     "signature_withdraw_with_code",
     "signatures_invalidate",

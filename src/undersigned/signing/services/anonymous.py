@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from undersigned.crypto import tokens
+from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.services import LogReceipt, log_enqueue_signature, log_open
@@ -185,11 +186,15 @@ def anonymous_signature_redeem(
     secret = codes.new_receipt_secret()
     today = timezone.localdate()
     with transaction.atomic():
+        # A token is redeemed for the text as it is now; the hold keeps the version and the
+        # entry's place in the log in agreement (letters/versions.py).
+        version = version_hold(letter_id=letter.pk)
         try:
             with transaction.atomic():
                 signature = Signature.objects.create(
                     letter=letter,
                     tier=Tier.ANONYMOUS,
+                    version=version,
                     department=department,
                     receipt_commitment=codes.receipt_commitment(secret),
                     signed_on=today,

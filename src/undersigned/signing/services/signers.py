@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateField, Value
 from django.utils import timezone
 
+from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter
 from undersigned.mail.services import mail_send
 from undersigned.publiclog.services import LogReceipt, log_enqueue_signature
@@ -21,6 +22,7 @@ from undersigned.signing.errors import (
     InvalidCode,
     InvalidLink,
     InviteForToken,
+    LetterAmended,
     NoUpdatesWhenAnonymous,
     UsedInvite,
 )
@@ -55,7 +57,13 @@ class Receipt:
 
 
 def signing_start(
-    *, letter: Letter, email: str, details: SignerDetails, updates: bool, language: str
+    *,
+    letter: Letter,
+    email: str,
+    details: SignerDetails,
+    updates: bool,
+    language: str,
+    version: int | None = None,
 ) -> None:
     """Send a code to the mailbox, or tell it that it already signed; the caller cannot tell.
 
@@ -64,6 +72,7 @@ def signing_start(
     key = signable_key(letter)
     if details.tier == Tier.ANONYMOUS and updates:
         raise NoUpdatesWhenAnonymous()
+    version = _read_version(letter, version)
     address, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
     with transaction.atomic():
         signed = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).values(
@@ -84,6 +93,7 @@ def signing_start(
             details=details,
             updates_address=encrypt_address(address) if updates else None,
             language=language,
+            version=version,
         )
         context: dict[str, Any] = {
             "language": language,
@@ -104,20 +114,39 @@ def signing_start(
         mail_send("verify", to=address, context=context, language=language)
 
 
-def _create_signature(
+def _read_version(letter: Letter, version: int | None) -> int:
+    """The version the signer read (the page's, or the current one when a client sends none);
+    refused when the letter has been amended since."""
+    if version is not None and version != letter.version:
+        raise LetterAmended()
+    return letter.version
+
+
+def create_signature(
     *,
     letter: Letter,
     details: SignerDetails,
+    version: int | None,
     mailbox: str | None = None,
     invite_id: int | None = None,
     updates_address: bytes | None = None,
     updates_language: str = "",
+    counted: bool = True,
 ) -> Receipt | None:
     """Insert the signature and count it; None if this mailbox or invite already signed.
+
+    `version` is the one the signer read, refused if no longer current; None takes the
+    current one (an invite-code signer whose client sent none). `counted=False` leaves the
+    counters alone, for a signature that replaces one of the same tier (services/reconfirm.py).
 
     The savepoint turns the unique constraint into the answer "already signed", which is what
     keeps one signature per mailbox under any number of concurrent confirmations.
     """
+    # Held to the end of the transaction, so no amendment can come between this check and the
+    # signature's place in the log (letters/versions.py).
+    current = version_hold(letter_id=letter.pk)
+    if version is not None and version != current:
+        raise LetterAmended()
     secret = codes.new_receipt_secret()
     today = timezone.localdate()
     try:
@@ -132,12 +161,14 @@ def _create_signature(
                 updates_language=updates_language if updates_address is not None else "",
                 receipt_commitment=codes.receipt_commitment(secret),
                 signed_on=today,
+                version=current,
             )
     except IntegrityError:
         return None
     # Same transaction as the signature: it is in the log's queue exactly when it exists.
     log = log_enqueue_signature(signature=signature, receipt_secret=secret)
-    counter_add(letter_id=letter.pk, tier=details.tier, delta=1)
+    if counted:
+        counter_add(letter_id=letter.pk, tier=details.tier, delta=1)
     return Receipt(secret=secret, tier=details.tier, signed_on=today, log=log)
 
 
@@ -147,18 +178,13 @@ def _confirm(letter: Letter, row: Verification) -> Receipt:
     receipt = None
     # Read under the verification row's lock, which token issuance takes first too.
     if not row.confirmed and not getattr(row, "has_token", False):
-        details = SignerDetails(
-            tier=row.tier,
-            name=row.name,
-            title=row.title,
-            department=row.department,
-            location=row.location,
-        )
+        details = SignerDetails.stored_in(row)
         address = row.updates_address
-        receipt = _create_signature(
+        receipt = create_signature(
             letter=letter,
             details=details,
             mailbox=row.mailbox_hash,
+            version=row.version,
             updates_address=None if address is None else bytes(address),
             updates_language=row.language,
         )
@@ -190,14 +216,20 @@ def signing_confirm_link(*, letter: Letter, token: str) -> Receipt:
         return _confirm(letter, row)
 
 
-def signing_with_invite(*, letter: Letter, invite_code: str, details: SignerDetails) -> Receipt:
+def signing_with_invite(
+    *, letter: Letter, invite_code: str, details: SignerDetails, version: int | None = None
+) -> Receipt:
     """Sign with a single-use invite code instead of a mailbox."""
     key = signable_key(letter)
     if details.tier == Tier.ANONYMOUS:
         raise InviteForToken()
+    if version is not None:
+        _read_version(letter, version)
     with transaction.atomic():
         invite = invite_take(letter=letter, key=key, invite_code=invite_code)
-        receipt = _create_signature(letter=letter, details=details, invite_id=invite)
+        receipt = create_signature(
+            letter=letter, details=details, invite_id=invite, version=version
+        )
         if receipt is None:
             raise UsedInvite()
         return receipt

@@ -37,10 +37,13 @@ def mailbox_of(*, letter: Letter, email: str, key: bytes) -> tuple[str, str]:
     return address, mailbox_hash(key=key, mailbox=normalize_mailbox(address))
 
 
-def _same_request(row: Verification, details: SignerDetails, wants_updates: bool) -> bool:
+def _same_request(
+    row: Verification, details: SignerDetails, wants_updates: bool, version: int
+) -> bool:
     same_fields = all(getattr(row, k) == v for k, v in details.fields().items())
     return (
         row.tier == details.tier
+        and row.version == version
         and same_fields
         and (row.updates_address is not None) == (wants_updates)
     )
@@ -54,6 +57,7 @@ def issue(
     details: SignerDetails,
     updates_address: bytes | None,
     language: str,
+    version: int = 1,
 ) -> Verification:
     """The verification to mail about now; raises TooManyMessages past the hourly limit."""
     now = timezone.now()
@@ -72,6 +76,7 @@ def issue(
                     **details.fields(),
                     updates_address=updates_address,
                     language=language,
+                    version=version,
                     expires_at=now + timedelta(seconds=settings.SIGNING_CODE_TTL_SECONDS),
                     sends=1,
                     send_window_start=now,
@@ -88,7 +93,7 @@ def issue(
         and row.expires_at > now
         and row.attempts < settings.SIGNING_CODE_MAX_ATTEMPTS
     )
-    if not (valid and _same_request(row, details, updates_address is not None)):
+    if not (valid and _same_request(row, details, updates_address is not None, version)):
         row.nonce = codes.new_nonce()
         row.link_hash = codes.token_hash(codes.link_token(row.nonce))
         row.expires_at = now + timedelta(seconds=settings.SIGNING_CODE_TTL_SECONDS)
@@ -97,6 +102,7 @@ def issue(
         for field, value in details.fields().items():
             setattr(row, field, value)
         row.updates_address = updates_address
+        row.version = version
     row.language = language
     row.sends += 1
     row.save()

@@ -21,7 +21,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     context["tiers"] = tiers.SELECTABLE_TIERS
     if request.method == "GET":
-        form = forms.EmailStartForm(initial={"language": context["language"]})
+        initial = {"language": context["language"], "version": context["letter"].version}
+        form = forms.EmailStartForm(initial=initial)
         return render(request, _SIGN, {**context, "form": form})
     form = forms.EmailStartForm(request.POST)
     if not form.is_valid():
@@ -36,6 +37,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
             details=form.details,
             updates=form.cleaned_data["updates"],
             language=context["language"],
+            version=form.cleaned_data["version"],
         ),
     )
     if isinstance(outcome, SigningError):
@@ -93,7 +95,8 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     context["tiers"] = tiers.SELECTABLE_TIERS
     if request.method == "GET":
-        form = forms.InviteForm(initial={"language": context["language"]})
+        initial = {"language": context["language"], "version": context["letter"].version}
+        form = forms.InviteForm(initial=initial)
         return render(request, "signing/invite.html", {**context, "form": form})
     form = forms.InviteForm(request.POST)
     if not form.is_valid():
@@ -105,6 +108,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
             letter=context["letter"],
             invite_code=form.cleaned_data["invite_code"],
             details=form.details,
+            version=form.cleaned_data["version"],
         ),
     )
     if isinstance(outcome, SigningError):

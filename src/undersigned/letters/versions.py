@@ -1,0 +1,144 @@
+"""Versions of an open letter's text: typo fixes before the first signature, amendments after.
+
+Rules (DESIGN.md section 5, docs/log.md):
+- A draft has no versions; opening it records version 1 (its text and the hash the genesis
+  entry publishes).
+- Every change to the text of an open letter (titles, bodies, demands, in any language) makes
+  a new version and queues an `amendment` entry with the new text hash, so the log always
+  holds the hash of the text people are signing.
+- Before anyone has signed (or taken an anonymous token), a change needs no explanation: it is
+  a typo fix nobody has agreed to yet. Afterwards it is an amendment: organizers must say what
+  changed, the note is public, and signers who asked for updates are asked to confirm the new
+  version (signing/services/reconfirm.py). Signatures stay with the version they signed.
+- Which version a signature belongs to is its place in the log: signature entries after the
+  n-th amendment entry are for version n + 1. `letters.locks.version_hold` keeps that true under
+  concurrency: a signing transaction holds the letter row in share mode, an amendment locks it
+  for update, so no signature can be queued on one side of an amendment while it was checked
+  against the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from undersigned.common.text import clean_text
+from undersigned.crypto.canonical import canonical_json
+from undersigned.letters.models import Letter, LetterVersion
+from undersigned.letters.states import State
+from undersigned.publiclog.models import LogState
+from undersigned.publiclog.selectors import letter_text_document
+from undersigned.publiclog.services import log_enqueue_amendment
+from undersigned.signing.models import Issuance, Signature
+from undersigned.signing.services.reconfirm import reconfirm_requests_send
+
+logger = logging.getLogger(__name__)
+
+NOTE_MAX = 500
+
+
+def letter_signed(*, letter: Letter) -> bool:
+    """Whether anyone has signed, withdrawn since included, or taken an anonymous token."""
+    return (
+        Signature.objects.filter(letter=letter).exists()
+        or Issuance.objects.filter(letter=letter).exists()
+    )
+
+
+def _snapshot(letter: Letter) -> tuple[dict[str, Any], str]:
+    document = letter_text_document(letter=letter)
+    return document, hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def version_record(*, letter: Letter, note: str = "") -> LetterVersion:
+    """Store the letter's current text as its current version, if not stored yet."""
+    found = LetterVersion.objects.filter(letter=letter, number=letter.version).first()
+    if found is not None:
+        return found
+    document, text_hash = _snapshot(letter)
+    return LetterVersion.objects.create(
+        letter=letter, number=letter.version, snapshot=document, text_hash=text_hash, note=note
+    )
+
+
+def amendment_begin(*, letter: Letter, note: str) -> str | None:
+    """Before changing the text of `letter` (locked by the caller): the cleaned note, or None
+    when the letter is a draft and no version is involved. Raises ValidationError (on "note")
+    when the letter has been signed and no note says what changes."""
+    if letter.state != State.OPEN:
+        return None
+    try:
+        cleaned = clean_text(note, field="note", max_length=NOTE_MAX, multiline=True)
+    except ValidationError as exc:
+        raise ValidationError({"note": exc.messages}) from exc
+    if not cleaned and letter_signed(letter=letter):
+        raise ValidationError(
+            {
+                "note": "People have signed this letter, so a change to its text is an "
+                "amendment: say in a sentence what changes and why. Signers will see it."
+            }
+        )
+    version_record(letter=letter)
+    return cleaned
+
+
+def amendment_finish(*, letter: Letter, note: str) -> LetterVersion | None:
+    """After the change: the new version, its amendment entry, and the re-confirm requests.
+
+    Returns None when the change left the text as it was (nothing to record).
+    """
+    previous = LetterVersion.objects.get(letter=letter, number=letter.version)
+    document, text_hash = _snapshot(letter)
+    if text_hash == previous.text_hash:
+        return None
+    letter.version += 1
+    Letter.objects.filter(pk=letter.pk).update(version=letter.version)
+    created = LetterVersion.objects.create(
+        letter=letter, number=letter.version, snapshot=document, text_hash=text_hash, note=note
+    )
+    log_enqueue_amendment(letter=letter)
+    asked = reconfirm_requests_send(letter=letter, version=created)
+    logger.info("letter %s amended to version %s", letter.slug, letter.version)
+    if asked:
+        logger.info("letter %s: %s subscribers asked to re-confirm", letter.slug, asked)
+    return created
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    number: int
+    created_on: date
+    note: str
+    text_hash: str
+    # Live signatures for this version, as the log says (its latest checkpoint).
+    count: int
+    current: bool
+
+
+def letter_versions(*, letter: Letter) -> list[VersionRow]:
+    """The versions of the letter's text, newest first, each with its published count.
+
+    Two queries whatever the number of signatures: the counts per version are kept by the
+    sequencer in the log's state.
+    """
+    counts = (
+        LogState.objects.filter(letter=letter).values_list("version_counts", flat=True).first()
+        or {}
+    )
+    rows = LetterVersion.objects.filter(letter=letter).order_by("-number")
+    return [
+        VersionRow(
+            number=row.number,
+            created_on=row.created_on,
+            note=row.note,
+            text_hash=row.text_hash,
+            count=int(counts.get(str(row.number), 0)),
+            current=row.number == letter.version,
+        )
+        for row in rows.only("number", "created_on", "note", "text_hash")
+    ]
