@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 
 from undersigned.delivery.services import delivery_job
+from undersigned.letters.milestones import milestones_job
 from undersigned.mail.services import outbox_run_once
 from undersigned.publiclog.sequencer import sequencer_job
 from undersigned.signing.services import verifications_expire_job
@@ -17,6 +18,7 @@ JOBS: list[Callable[[], int]] = [
     verifications_expire_job,
     sequencer_job,
     delivery_job,
+    milestones_job,
 ]
 
 
