@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from tests.signing.helpers import sign
 from tests.support.factories import make_addendum, make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from undersigned.accounts.models import Invitation, Membership, Role, User
+from undersigned.letters import services
 from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage
@@ -330,3 +332,50 @@ def test_closed_letter_shows_no_edit_controls(client: Client, owner: User) -> No
 
     assert page.count("/edit/") == 0
     assert page.count("its content can no longer be changed") == 1
+
+
+def _signed_open(owner: User) -> Letter:
+    letter = make_letter(state=State.DRAFT, owner=owner)
+    letter = services.letter_transition(letter=letter, target=State.OPEN, user=owner)
+    sign(letter, "ana@example.org")
+    return letter
+
+
+def test_demand_remove_on_a_signed_letter_needs_a_note(client: Client, owner: User) -> None:
+    letter = _signed_open(owner)
+    page = client.get(_url("letter", letter)).content.decode()
+    # Two demands: each has one move button and a remove button (no translation to remove).
+    assert page.count('name="note"') == 4
+    demand = Demand.objects.filter(letter=letter).first()
+    assert demand is not None
+    response = client.post(_url("demand_remove", letter, demand_id=demand.pk), follow=True)
+    assert _messages(response) == [
+        "People have signed this letter, so a change to its text is an amendment: say in a "
+        "sentence what changes and why. Signers will see it."
+    ]
+    assert Demand.objects.filter(letter=letter).count() == 2
+    response = client.post(
+        _url("demand_remove", letter, demand_id=demand.pk), {"note": "Met already."}, follow=True
+    )
+    assert _messages(response) == ["The demand is removed."]
+    letter.refresh_from_db()
+    assert (letter.version, Demand.objects.filter(letter=letter).count()) == (2, 1)
+
+
+def test_text_edit_on_a_signed_letter_shows_the_note_error(client: Client, owner: User) -> None:
+    letter = _signed_open(owner)
+    form = {"title": "Cancel the contract", "body": "New text."}
+    response = client.post(_url("text_edit", letter) + "?language=en", form)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "note": [
+            "People have signed this letter, so a change to its text is an amendment: say in a "
+            "sentence what changes and why. Signers will see it."
+        ]
+    }
+    form["note"] = "bad \u202e note"
+    response = client.post(_url("text_edit", letter) + "?language=en", form)
+    assert response.context["form"].errors == {
+        "note": ["The note contains invisible direction-changing characters. Please remove them."]
+    }
+    assert Letter.objects.get(pk=letter.pk).version == 1
