@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.test import Client
 
 from tests.signing.helpers import details, outbox_code, sign, start
@@ -244,3 +247,28 @@ def test_web_start_with_an_old_version_says_to_read_again(client: Client) -> Non
     assert "The letter was changed after you started signing." in response.content.decode()
     page = client.get(f"/l/{letter.slug}/sign/").content.decode()
     assert 'name="version" value="2"' in page
+
+
+def test_verify_counts_per_version_from_the_log_alone(tmp_path: Path) -> None:
+    letter = _opened(make_organizer())
+    first = sign(letter, "ana@example.org")
+    sign(letter, "ben@example.org")
+    _amend(letter)
+    letter.refresh_from_db()
+    sign(letter, "cy@example.org")
+    signing.signature_withdraw(letter=letter, receipt_secret=first.secret)
+    _amend(letter, body="Third text.", note="Once more.")
+    letter.refresh_from_db()
+    sign(letter, "di@example.org")
+    log_sequence_all()
+    out = io.StringIO()
+    call_command("log_export", letter.slug, str(tmp_path / "copy"), stdout=out)
+    vkey = LogState.objects.get(letter=letter).vkey
+    call_command("verify", str(tmp_path / "copy"), "--key", vkey, stdout=(printed := io.StringIO()))
+    lines = printed.getvalue().splitlines()
+    assert [line for line in lines if line.startswith("count for text version")] == [
+        "count for text version 1: 1",
+        "count for text version 2: 1",
+        "count for text version 3: 1",
+    ]
+    assert LogState.objects.get(letter=letter).version_counts == {"1": 1, "2": 1, "3": 1}

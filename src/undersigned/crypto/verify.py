@@ -17,6 +17,7 @@ No Django imports: this runs on a reporter's laptop.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ class LogReport:
     checkpoint: str
     witnesses: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TIERS, 0))
+    # Live signatures per text version: version n + 1 is what follows the n-th amendment.
+    versions: dict[int, int] = field(default_factory=lambda: {1: 0})
     withdrawn: int = 0
     invalidated: int = 0
     tiles: int = 0
@@ -149,6 +152,11 @@ class _Ledger:
         self.report = report
         self.issuer: tuple[tokens.IssuerPublicKey, bytes] | None = None
         self.nonces: set[bytes] = set()
+        # Indexes of amendment entries, ascending: a signature's version is found by bisection.
+        self.amendments: list[int] = []
+
+    def version_of(self, index: int) -> int:
+        return bisect.bisect_right(self.amendments, index) + 1
 
     def add(self, index: int, data: bytes) -> LogEntry:
         try:
@@ -161,6 +169,9 @@ class _Ledger:
             self._genesis(entry)
         elif entry.type == "signature":
             self._signature(index, entry)
+        elif entry.type == "amendment":
+            self.amendments.append(index)
+            self.report.versions[len(self.amendments) + 1] = 0
         elif entry.refs:
             self._removal(index, entry)
         return entry
@@ -191,6 +202,7 @@ class _Ledger:
             self._token(index, entry.token)
         self.kinds[index] = 1 + TIERS.index(tier)
         self.report.counts[tier] += 1
+        self.report.versions[len(self.amendments) + 1] += 1
 
     def _token(self, index: int, token: bytes | None) -> None:
         if self.issuer is None:
@@ -225,6 +237,7 @@ class _Ledger:
             self.kinds[ref] = kind | _REMOVED
             self.removed_by[ref] = index
             self.report.counts[TIERS[kind - 1]] -= 1
+            self.report.versions[self.version_of(ref)] -= 1
             if entry.type == "withdrawal":
                 self.report.withdrawn += 1
             else:

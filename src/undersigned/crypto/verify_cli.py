@@ -165,6 +165,7 @@ def _as_json(report: LogReport) -> dict[str, Any]:
         "witnesses": list(report.witnesses),
         "counts": dict(report.counts),
         "total": report.total,
+        "versions": {str(number): count for number, count in report.versions.items()},
         "withdrawn": report.withdrawn,
         "invalidated": report.invalidated,
         "since_size": report.since_size,
@@ -184,6 +185,9 @@ def _print(report: LogReport, out: Writer) -> None:
     for tier, count in report.counts.items():
         out.write(f"count {tier}: {count}\n")
     out.write(f"count total: {report.total}\n")
+    if len(report.versions) > 1:
+        for number, count in report.versions.items():
+            out.write(f"count for text version {number}: {count}\n")
     out.write(f"removed    {report.withdrawn} withdrawn, {report.invalidated} invalidated\n")
     if report.since_size is not None:
         out.write(f"consistent with the saved checkpoint of {report.since_size} entries\n")
