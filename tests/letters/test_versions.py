@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 
-from tests.signing.helpers import details, outbox_code, sign, start
+from tests.signing.helpers import details, last_message, outbox_code, sign, start
 from tests.support.factories import make_letter, make_organizer
 from undersigned.accounts.models import User
 from undersigned.letters import services
@@ -237,16 +238,33 @@ def test_api_start_with_a_malformed_version_is_a_422(client: Client, version: ob
     assert response.status_code == 422
 
 
-def test_web_start_with_an_old_version_says_to_read_again(client: Client) -> None:
+def test_web_start_from_an_old_page_says_to_read_again_then_signs(client: Client) -> None:
     letter = _opened(make_organizer())
     sign(letter, "ana@example.org")
+    link = re.search(
+        r'href="(/l/[^"]+/sign/\?v=1)"', client.get(f"/l/{letter.slug}/").content.decode()
+    )
+    assert link is not None
+    page = client.get(link.group(1)).content.decode()  # the reader has the page of version 1
     _amend(letter)
+    hidden = re.findall(r'name="version" value="(\d+)"', page)
+    assert hidden == ["1"]
     form = {"email": "ben@example.org", "tier": "counted", "version": "1", "language": "en"}
     response = client.post(f"/l/{letter.slug}/sign/", form)
     assert response.status_code == 409
-    assert "The letter was changed after you started signing." in response.content.decode()
-    page = client.get(f"/l/{letter.slug}/sign/").content.decode()
-    assert 'name="version" value="2"' in page
+    shown = response.content.decode()
+    assert "The letter was changed after you started signing." in shown
+    assert re.findall(r'name="version" value="(\d+)"', shown) == ["2"]
+    form["version"] = "2"
+    assert client.post(f"/l/{letter.slug}/sign/", form).status_code == 200
+    assert last_message("ben@example.org")["To"] == "ben@example.org"
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "abc", "1" * 8, "\u0661", ""])
+def test_web_start_ignores_a_malformed_version_in_the_link(client: Client, given: str) -> None:
+    letter = _opened(make_organizer())
+    page = client.get(f"/l/{letter.slug}/sign/", {"v": given}).content.decode()
+    assert re.findall(r'name="version" value="(\d+)"', page) == ["1"]
 
 
 def test_verify_counts_per_version_from_the_log_alone(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from django.shortcuts import render
 
 from undersigned.common.ratelimit import hit_client
 from undersigned.letters.models import RTL_LANGUAGES, Letter, LetterText
-from undersigned.signing.errors import RateLimited, SigningError
+from undersigned.signing.errors import LetterAmended, RateLimited, SigningError
+from undersigned.signing.inputs import VERSION_MAX
 
 T = TypeVar("T")
 
@@ -58,3 +59,20 @@ def form_refused(
 
 def problem(request: HttpRequest, context: dict[str, Any], error: SigningError) -> HttpResponse:
     return render(request, "signing/problem.html", {**context, "error": error}, status=error.status)
+
+
+def read_version(request: HttpRequest, context: dict[str, Any]) -> int:
+    """The letter version the reader saw: the letter page's sign links carry it as ?v=."""
+    raw = request.GET.get("v", "")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 7 and 1 <= int(raw) <= VERSION_MAX:
+        return int(raw)
+    return int(context["letter"].version)
+
+
+def refresh_version(form: forms.Form, error: SigningError, context: dict[str, Any]) -> None:
+    """After "the letter was amended", the form shown again carries the current version, so
+    sending it once more (having read the new text) signs that."""
+    if isinstance(error, LetterAmended):
+        data = form.data.copy()
+        data["version"] = str(context["letter"].version)
+        form.data = data

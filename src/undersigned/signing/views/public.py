@@ -10,7 +10,14 @@ from django.views.decorators.http import require_http_methods
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.signing import forms, selectors, services, tiers
 from undersigned.signing.errors import InvalidLink, SigningError
-from undersigned.signing.views.common import attempt, form_refused, letter_context, problem
+from undersigned.signing.views.common import (
+    attempt,
+    form_refused,
+    letter_context,
+    problem,
+    read_version,
+    refresh_version,
+)
 
 _SIGN = "signing/start.html"
 
@@ -21,7 +28,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     context["tiers"] = tiers.SELECTABLE_TIERS
     if request.method == "GET":
-        initial = {"language": context["language"], "version": context["letter"].version}
+        initial = {"language": context["language"], "version": read_version(request, context)}
         form = forms.EmailStartForm(initial=initial)
         return render(request, _SIGN, {**context, "form": form})
     form = forms.EmailStartForm(request.POST)
@@ -41,6 +48,7 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     if isinstance(outcome, SigningError):
+        refresh_version(form, outcome, context)
         return form_refused(request, _SIGN, context, form, outcome, field="email")
     # Rendered, not redirected: the address travels only in this page's hidden field.
     code_form = forms.CodeForm(initial={"email": email})
@@ -95,7 +103,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     context["tiers"] = tiers.SELECTABLE_TIERS
     if request.method == "GET":
-        initial = {"language": context["language"], "version": context["letter"].version}
+        initial = {"language": context["language"], "version": read_version(request, context)}
         form = forms.InviteForm(initial=initial)
         return render(request, "signing/invite.html", {**context, "form": form})
     form = forms.InviteForm(request.POST)
@@ -112,6 +120,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     if isinstance(outcome, SigningError):
+        refresh_version(form, outcome, context)
         return form_refused(request, "signing/invite.html", context, form, outcome, "invite_code")
     return render(request, "signing/receipt.html", {**context, "receipt": outcome})
 
