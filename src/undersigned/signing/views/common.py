@@ -73,6 +73,4 @@ def refresh_version(form: forms.Form, error: SigningError, context: dict[str, An
     """After "the letter was amended", the form shown again carries the current version, so
     sending it once more (having read the new text) signs that."""
     if isinstance(error, LetterAmended):
-        data = form.data.copy()
-        data["version"] = str(context["letter"].version)
-        form.data = data
+        form.data = {**form.data, "version": str(context["letter"].version)}
