@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
 from pypdf import PdfReader
 
 from tests.delivery.helpers import ARABIC_LINE, ARABIC_TITLE, ROOT, document
-from undersigned.delivery.pdf import Signatory, build_pdf
+from undersigned.delivery.pdf import Signatory, VersionRef, build_pdf
 from undersigned.delivery.pdf_list import wrap
 from undersigned.delivery.pdf_text import Block, markdown_blocks
 
@@ -139,3 +140,23 @@ def test_pdf_of_many_named_signatories_lists_every_one() -> None:
     )
 
     assert [f"Person {n} Lastname" in text for n in (0, 1499, 2999)] == [True, True, True]
+
+
+def test_pdf_of_an_amended_letter_lists_versions_with_counts_and_hashes() -> None:
+    versions = [
+        VersionRef(2, date(2025, 2, 10), "Demand 2 now names the contract.", "cd" * 32, 7),
+        VersionRef(1, date(2025, 2, 1), "", "ef" * 32, 3),
+    ]
+    lines = _lines(build_pdf(document(versions=versions)))
+    assert lines[2] == (
+        "This is version 2 of the text, in effect since 2025-02-10; the versions are listed "
+        "with the counts."
+    )
+    start = lines.index("By version of the text")
+    assert lines[start + 3 : start + 8] == [
+        "Version 2 (2025-02-10): 7",
+        "Demand 2 now names the contract.",
+        "SHA-256 " + "cd" * 32,
+        "Version 1 (2025-02-01): 3",
+        "SHA-256 " + "ef" * 32,
+    ]

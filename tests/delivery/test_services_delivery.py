@@ -16,6 +16,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.delivery.helpers import letter_with_every_tier
+from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
 from undersigned.crypto import logentries
 from undersigned.delivery import pdf as pdf_module
@@ -27,6 +28,7 @@ from undersigned.delivery.services import (
     delivery_request,
 )
 from undersigned.letters.models import Letter
+from undersigned.letters.services import letter_text_set, letter_transition
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage
 from undersigned.publiclog.models import EntryKind, LogState, PendingEntry
@@ -198,3 +200,24 @@ def test_deliver_command_delivers_and_refuses_twice() -> None:
         call_command("deliver", letter.slug)
     with pytest.raises(CommandError, match="There is no letter 'nope'"):
         call_command("deliver", "nope")
+
+
+def test_delivery_pdf_of_an_amended_letter_gives_the_checkpoint_counts_per_version() -> None:
+    owner = make_organizer()
+    letter = make_letter(state=State.DRAFT, owner=owner)
+    letter = letter_transition(letter=letter, target=State.OPEN, user=owner)
+    sign(letter, "ana@example.org")
+    sign(letter, "ben@example.org")
+    letter_text_set(
+        letter=letter, language="en", title="Cancel the contract", body="Amended text.",
+        note="Clearer wording.",
+    )  # fmt: skip
+    letter.refresh_from_db()
+    sign(letter, "cy@example.org")
+    delivery_request(letter=letter, user=owner)
+    assert delivery_job() == 1
+    lines = _pdf_text(bytes(Delivery.objects.get(letter=letter).pdf)).splitlines()
+    start = lines.index("By version of the text")
+    versions = [line for line in lines[start:] if line.startswith(("Version ", "Clearer"))]
+    today = timezone.localdate().isoformat()
+    assert versions == [f"Version 2 ({today}): 1", "Clearer wording.", f"Version 1 ({today}): 2"]

@@ -10,8 +10,14 @@ from datetime import date
 from django.conf import settings
 from django.urls import reverse
 
-from undersigned.delivery.pdf import AddendumRef, DeliveryDocument, LetterText, Signatory
-from undersigned.letters.models import RTL_LANGUAGES, Addendum, Demand, Letter
+from undersigned.delivery.pdf import (
+    AddendumRef,
+    DeliveryDocument,
+    LetterText,
+    Signatory,
+    VersionRef,
+)
+from undersigned.letters.models import RTL_LANGUAGES, Addendum, Demand, Letter, LetterVersion
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.selectors import log_url
 from undersigned.signing import tiers
@@ -86,4 +92,19 @@ def delivery_document(*, letter: Letter, log: LogState, delivered_on: date) -> D
         log_url=log_url(slug=letter.slug),
         vkey=log.vkey,
         signatories=_signatories(letter),
+        versions=_versions(letter, log),
     )
+
+
+def _versions(letter: Letter, log: LogState) -> list[VersionRef]:
+    """The versions with the counts of the same checkpoint as the rest of the document."""
+    if letter.version < 2:
+        return []
+    counts = log.version_counts
+    rows = LetterVersion.objects.filter(letter=letter).order_by("-number")
+    return [
+        VersionRef(
+            row.number, row.created_on, row.note, row.text_hash, int(counts.get(str(row.number), 0))
+        )
+        for row in rows.only("number", "created_on", "note", "text_hash")
+    ]

@@ -102,7 +102,27 @@ class DeliveryDocument:
     log_url: str
     vkey: str
     signatories: Sequence[Signatory]
-    version_note: str = ""
+    # Only for an amended letter: (number, date, note, text hash, live count), newest first.
+    versions: Sequence[VersionRef] = ()
+
+    @property
+    def version_note(self) -> str:
+        if len(self.versions) < 2:
+            return ""
+        newest = self.versions[0]
+        return (
+            f"This is version {newest.number} of the text, in effect since "
+            f"{newest.created_on.isoformat()}; the versions are listed with the counts."
+        )
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    number: int
+    created_on: date
+    note: str
+    text_hash: str
+    count: int
 
 
 class _Pdf(FPDF):
@@ -268,6 +288,20 @@ def _counts(pdf: FPDF, document: DeliveryDocument) -> None:
             _para(pdf, f"{label}: {count:,}", indent=4, rtl=None)
         if document.small_groups:
             _para(pdf, f"{document.small_groups:,} smaller groups are not named.", indent=4)
+    if len(document.versions) > 1:
+        pdf.ln(2)
+        _para(pdf, "By version of the text", style="B")
+        explained = (
+            "The text was amended while open; each signature counts for the version its signer "
+            "read. Each version's SHA-256 is the one its log entry records."
+        )
+        _para(pdf, explained, size=9)
+        for version in document.versions:
+            day = version.created_on.isoformat()
+            _para(pdf, f"Version {version.number} ({day}): {version.count:,}", indent=4)
+            if version.note:
+                _para(pdf, version.note, indent=8, size=9, rtl=None)
+            _para(pdf, f"SHA-256 {version.text_hash}", indent=8, size=8.5, family="dejavu")
 
 
 def _verification(pdf: FPDF, document: DeliveryDocument) -> None:
