@@ -73,8 +73,8 @@ def test_openapi_letter_schema_fields(document: Any) -> None:
     assert sorted(letter["properties"]) == sorted(
         [
             "slug", "state", "default_language", "languages", "texts", "goal", "opens_at",
-            "deadline", "deliver_at", "demands", "addenda", "counts", "delivery", "log_url",
-            "verifier_key",
+            "deadline", "deliver_at", "demands", "addenda", "version", "versions", "counts",
+            "delivery", "log_url", "verifier_key",
             "issuance_key", "token_challenge",
         ]
     )  # fmt: skip

@@ -158,7 +158,7 @@ def test_visitor_keyboard_reaches_languages_and_sign_link(
         "Sign this letter",
     ]
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/l/{letter.slug}/sign/")
+    page.wait_for_url(f"**/l/{letter.slug}/sign/?v=1")
 
 
 @pytest.mark.e2e

@@ -157,8 +157,8 @@ def test_letter_page_open_letter_links_to_signing(client: Client) -> None:
     letter = make_letter("cancel")
     html = client.get(f"/l/{letter.slug}/").content.decode()
     assert re.findall(r'<a class="button[^"]*" href="([^"]+)">Sign this letter</a>', html) == [
-        "/l/cancel/sign/",
-        "/l/cancel/sign/",
+        "/l/cancel/sign/?v=1",
+        "/l/cancel/sign/?v=1",
     ]
 
 
