@@ -38,3 +38,40 @@ class ResponseForm(forms.Form):
     def __init__(self, *args: Any, demands: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["demand"].choices = demands  # type: ignore[attr-defined]  # ChoiceField
+
+
+class UpdateForm(forms.Form):
+    """A subject and a text per language of the letter; the service checks and cleans them.
+
+    Fields are named subject_<language> and body_<language>, so the service's refusals, keyed
+    the same way, land next to the right field.
+    """
+
+    def __init__(self, *args: Any, languages: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = [code for code, _ in languages]
+        for position, (code, name) in enumerate(languages):
+            optional = "" if position == 0 else ", optional"
+            self.fields[f"subject_{code}"] = forms.CharField(
+                label=f"Subject ({name}{optional})",
+                required=False,
+                strip=False,
+                widget=forms.TextInput(attrs={"lang": code, "dir": "auto"}),
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=f"Text ({name}{optional})",
+                required=False,
+                strip=False,
+                help_text="Plain text: blank lines make paragraphs; HTML is shown as typed."
+                if position == 0
+                else "Subscribers who signed in this language get it; leave empty to send "
+                "them the first language's text.",
+                widget=forms.Textarea(attrs={"rows": 8, "lang": code, "dir": "auto"}),
+            )
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            code: {"subject": data[f"subject_{code}"], "body": data[f"body_{code}"]}
+            for code in self.languages
+        }

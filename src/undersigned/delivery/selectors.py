@@ -10,10 +10,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from undersigned.delivery.models import Delivery, DeliveryState, ResponseEntry, Status
-from undersigned.letters.models import Demand, DemandText, Letter
+from undersigned.delivery.models import Delivery, DeliveryState, ResponseEntry, Status, Update
+from undersigned.delivery.services.updates import UNSUBSCRIBE, update_next_at
+from undersigned.letters.models import LANGUAGES, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage, OutboxState
+from undersigned.signing.codes import signature_link_id
+from undersigned.signing.models import Signature
+from undersigned.signing.selectors import ACTIVE
 
 
 def pdf_path(letter: Letter) -> str:
@@ -165,3 +169,61 @@ def demand_choices(*, letter: Letter) -> list[tuple[int, str]]:
         (pk, f"{position + 1}. {texts.get(pk, '')}")
         for pk, position in Demand.objects.filter(letter=letter).values_list("pk", "position")
     ]
+
+
+@dataclass(frozen=True)
+class PastUpdate:
+    created_at: datetime
+    recipients: int
+    subject: str
+
+
+@dataclass(frozen=True)
+class UpdatesOverview:
+    subscribers: int
+    past: list[PastUpdate]
+    # When the next update may go; None if it may go now.
+    next_at: datetime | None
+
+
+def updates_overview(*, letter: Letter) -> UpdatesOverview:
+    """For the organizers' updates page: who would receive one, what went, when the next may."""
+    subscribers = Signature.objects.filter(
+        ACTIVE, letter=letter, updates_address__isnull=False
+    ).count()
+    past = [
+        PastUpdate(
+            created_at=row.created_at,
+            recipients=row.recipients,
+            subject=str(row.texts.get(letter.default_language, {}).get("subject", "")),
+        )
+        for row in Update.objects.filter(letter=letter).order_by("-created_at")
+    ]
+    last = past[0].created_at if past else None
+    return UpdatesOverview(
+        subscribers=subscribers, past=past, next_at=update_next_at(last_sent=last)
+    )
+
+
+def update_languages(*, letter: Letter) -> list[tuple[str, str]]:
+    """(code, name) of the letter's languages, its default first: those an update may use."""
+    codes = LetterText.objects.filter(letter=letter).values_list("language", flat=True)
+    ordered = sorted(codes, key=lambda code: (code != letter.default_language, code))
+    return [(code, LANGUAGES.get(code, code)) for code in ordered]
+
+
+def unsubscribe_title(*, letter: Letter, language: str) -> str:
+    """The letter's title for the unsubscribe page, in the subscriber's language if it has one."""
+    titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
+    return titles.get(language) or titles.get(letter.default_language) or letter.slug
+
+
+def unsubscribe_signature(*, letter: Letter, token: str) -> int | None:
+    """The signature of this letter an unsubscribe token names, or None if it names none."""
+    signature_id = signature_link_id(token, UNSUBSCRIBE)
+    if (
+        signature_id is None
+        or not Signature.objects.filter(pk=signature_id, letter=letter).exists()
+    ):
+        return None
+    return signature_id

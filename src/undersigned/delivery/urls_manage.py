@@ -1,6 +1,6 @@
 from django.urls import path
 
-from undersigned.delivery.views import manage, responses
+from undersigned.delivery.views import manage, responses, updates
 
 app_name = "delivery_manage"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("delivery/now/", manage.deliver_now, name="deliver_now"),
     path("delivery/resend/", manage.resend, name="resend"),
     path("responses/", responses.responses, name="responses"),
+    path("updates/", updates.updates, name="updates"),
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from email import message_from_bytes, policy
 from typing import Any
@@ -12,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template.backends.django import Template
+from django.template.loader import select_template
 from django.utils import timezone, translation
 
 from undersigned.mail.models import OutboxMessage, OutboxState
@@ -27,9 +30,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def outbox_enqueue(*, message: EmailMessage) -> OutboxMessage:
+def _outbox_row(message: EmailMessage) -> OutboxMessage:
     raw = message.message()
-    return OutboxMessage.objects.create(
+    return OutboxMessage(
         recipients=list(message.recipients()),
         # Django's SafeMIME classes take linesep; SMTP wants CRLF.
         message=raw.as_bytes(linesep="\r\n"),  # type: ignore[call-arg]
@@ -37,22 +40,65 @@ def outbox_enqueue(*, message: EmailMessage) -> OutboxMessage:
     )
 
 
+def outbox_enqueue(*, message: EmailMessage) -> OutboxMessage:
+    row = _outbox_row(message)
+    row.save()
+    return row
+
+
+def outbox_enqueue_many(*, messages: Iterable[EmailMessage], batch: int = 500) -> int:
+    """outbox_enqueue for a long list (an update to every subscriber): one INSERT per batch."""
+    count = 0
+    pending = iter(messages)
+    while chunk := [_outbox_row(message) for message in itertools.islice(pending, batch)]:
+        OutboxMessage.objects.bulk_create(chunk)
+        count += len(chunk)
+    return count
+
+
+def _mail_template(name: str, part: str, language: str) -> Template:
+    """templates/mail/<name>/<language>/<part> if that translation exists, else the shared one.
+
+    A translation may cover only some parts (say body.txt and body.html); the others fall back.
+    """
+    template: Template = select_template([f"mail/{name}/{language}/{part}", f"mail/{name}/{part}"])
+    return template
+
+
 def render_email(
-    name: str, *, to: str, context: dict[str, Any], language: str = "en"
+    name: str,
+    *,
+    to: str,
+    context: dict[str, Any],
+    language: str = "en",
+    headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
-    """Render templates/mail/<name>/{subject.txt,body.txt,body.html} in the given language."""
+    """Render templates/mail/<name>/{subject.txt,body.txt,body.html} in the given language.
+
+    Each part comes from mail/<name>/<language>/ when that folder has it, else from mail/<name>/
+    (see docs/architecture.md, "Email: translations").
+    """
     with translation.override(language):
-        subject = render_to_string(f"mail/{name}/subject.txt", context).strip()
-        text = render_to_string(f"mail/{name}/body.txt", context)
-        html = render_to_string(f"mail/{name}/body.html", context)
-    email = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[to])
+        subject = _mail_template(name, "subject.txt", language).render(context).strip()
+        text = _mail_template(name, "body.txt", language).render(context)
+        html = _mail_template(name, "body.html", language).render(context)
+    email = EmailMultiAlternatives(
+        subject=" ".join(subject.split()), body=text, to=[to], headers=headers
+    )
     email.attach_alternative(html, "text/html")
     return email
 
 
-def mail_send(name: str, *, to: str, context: dict[str, Any], language: str = "en") -> None:
+def mail_send(
+    name: str,
+    *,
+    to: str,
+    context: dict[str, Any],
+    language: str = "en",
+    headers: dict[str, str] | None = None,
+) -> None:
     """Queue a templated message; call inside the transaction that causes it."""
-    render_email(name, to=to, context=context, language=language).send()
+    render_email(name, to=to, context=context, language=language, headers=headers).send()
 
 
 def outbox_claim(*, limit: int = 50) -> list[OutboxMessage]:

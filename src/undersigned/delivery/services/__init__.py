@@ -10,6 +10,7 @@ from undersigned.delivery.services.delivery import (
     delivery_resend,
 )
 from undersigned.delivery.services.responses import response_record
+from undersigned.delivery.services.updates import update_send, updates_unsubscribe
 
 __all__ = [
     "Claim",
@@ -20,4 +21,6 @@ __all__ = [
     "delivery_request",
     "delivery_resend",
     "response_record",
+    "update_send",
+    "updates_unsubscribe",
 ]

@@ -1,0 +1,219 @@
+"""Updates from the organizers to signers who asked for them, and leaving that list.
+
+One update per letter every UPDATE_INTERVAL, checked under the letter's row lock so two
+organizers pressing "send" together cannot both pass. The update, and one outbox message per
+subscriber in the subscriber's language (else the letter's default), are written in one
+transaction: a refused or failed send queues nothing. The messages are rendered like every
+other (mail.services.render_email) but inserted in batches, as a list can run to tens of
+thousands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from undersigned.accounts.models import User
+from undersigned.common.text import clean_text
+from undersigned.delivery.document import letter_url
+from undersigned.delivery.models import Update
+from undersigned.letters.models import Letter, LetterText
+from undersigned.letters.states import State
+from undersigned.mail.services import outbox_enqueue_many, render_email
+from undersigned.signing.codes import signature_link_id, signature_link_token
+from undersigned.signing.mailbox import decrypt_address
+from undersigned.signing.models import Signature
+from undersigned.signing.selectors import ACTIVE
+
+logger = logging.getLogger(__name__)
+
+UPDATE_STATES = frozenset({State.OPEN, State.CLOSED, State.DELIVERED})
+UPDATE_INTERVAL = timedelta(days=3)
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+UNSUBSCRIBE = "unsubscribe"
+# Subscribers are read in chunks, so a list of tens of thousands never sits in memory at once.
+_CHUNK = 2000
+
+Texts = Mapping[str, Mapping[str, str]]
+# What the organizers' form calls each part.
+_LABELS = {"subject": "subject", "body": "text"}
+
+
+def update_next_at(*, last_sent: datetime | None) -> datetime | None:
+    """When the next update may go, given the last one; None if it may go now."""
+    if last_sent is None:
+        return None
+    when = last_sent + UPDATE_INTERVAL
+    return when if when > timezone.now() else None
+
+
+def when_text(moment: datetime) -> str:
+    local = timezone.localtime(moment)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _texts_clean(texts: Texts, *, languages: list[str], default: str) -> dict[str, dict[str, str]]:
+    """Each language's subject and body checked; errors are keyed by the form's field names."""
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(texts) - set(languages))
+    if unknown:
+        errors["__all__"] = [
+            f"This letter has no text in {', '.join(unknown)}; write the update only in the "
+            f"letter's languages ({', '.join(languages)})."
+        ]
+    cleaned: dict[str, dict[str, str]] = {}
+    for language in languages:
+        given = texts.get(language, {})
+        parts: dict[str, str] = {}
+        for part, limit in (("subject", SUBJECT_MAX), ("body", BODY_MAX)):
+            try:
+                parts[part] = clean_text(
+                    str(given.get(part, "")),
+                    field=_LABELS[part],
+                    max_length=limit,
+                    multiline=part == "body",
+                )
+            except ValidationError as exc:
+                errors[f"{part}_{language}"] = exc.messages
+        if len(parts) < 2:
+            continue
+        if language == default or any(parts.values()):
+            # The default language reaches everyone else, so it is required; another language
+            # is optional, but half of one (a subject without a body) is a mistake.
+            for part in ("subject", "body"):
+                if parts[part]:
+                    continue
+                errors[f"{part}_{language}"] = [
+                    f"Write the {_LABELS[part]}: the letter's main language is required."
+                    if language == default
+                    else f"Write the {_LABELS[part]} in this language too, or leave both empty."
+                ]
+            cleaned[language] = parts
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _unsubscribe_url(letter: Letter, signature_id: int, language: str) -> str:
+    token = signature_link_token(signature_id, UNSUBSCRIBE)
+    path = reverse("delivery:unsubscribe", kwargs={"slug": letter.slug, "token": token})
+    return f"{settings.SITE_URL}{path}?lang={language}"
+
+
+def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
+    """Store an update and queue it to every active subscriber. The caller checked the role.
+
+    `texts` maps a language to {"subject": ..., "body": ...}: the letter's default language is
+    required, its other languages optional. Refused (ValidationError) for a letter that is not
+    open, closed or delivered, within UPDATE_INTERVAL of the last update, or for bad text.
+    """
+    titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
+    languages = sorted(titles, key=lambda code: (code != letter.default_language, code))
+    cleaned = _texts_clean(texts, languages=languages, default=letter.default_language)
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        if letter.state not in UPDATE_STATES:
+            raise ValidationError(
+                "Updates go out while a letter is open, closed or delivered; this one is "
+                f"{State(letter.state).label.lower()}."
+            )
+        last = (
+            Update.objects.filter(letter=letter)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        next_at = update_next_at(last_sent=last)
+        if next_at is not None:
+            raise ValidationError(
+                f"One update every {UPDATE_INTERVAL.days} days: the next one can be sent from "
+                f"{when_text(next_at)}."
+            )
+        update = Update.objects.create(letter=letter, texts=cleaned, created_by=user)
+        unreadable: list[int] = []
+        messages = _messages(letter, titles, cleaned, unreadable)
+        update.recipients = outbox_enqueue_many(messages=messages)
+        update.save(update_fields=["recipients"])
+    if unreadable:
+        logger.warning(
+            "update %s: %s subscriber addresses could not be decrypted", update.pk, len(unreadable)
+        )
+    logger.info(
+        "letter %s: update %s queued to %s subscribers", letter.slug, update.pk, update.recipients
+    )
+    return update
+
+
+def _messages(
+    letter: Letter,
+    titles: dict[str, str],
+    cleaned: dict[str, dict[str, str]],
+    unreadable: list[int],
+) -> Iterator[EmailMultiAlternatives]:
+    """One message per active subscriber, read in chunks with no query per row.
+
+    Signatures whose address cannot be decrypted are skipped and their ids put in `unreadable`.
+    """
+    base_url = letter_url(letter)
+    subscribers = (
+        Signature.objects.filter(ACTIVE, letter=letter, updates_address__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "updates_address", "updates_language")
+    )
+    for signature_id, sealed, wanted in subscribers.iterator(chunk_size=_CHUNK):
+        if sealed is None:  # excluded by the filter; this only tells the type checker
+            continue
+        try:
+            address = decrypt_address(bytes(sealed))
+        except InvalidToken:
+            # Sealed under an earlier SECRET_KEY: nobody can read it, so nobody gets it.
+            unreadable.append(signature_id)
+            continue
+        language = wanted if wanted in cleaned else letter.default_language
+        unsubscribe = _unsubscribe_url(letter, signature_id, language)
+        yield render_email(
+            "update",
+            to=address,
+            language=language,
+            context={
+                "language": language,
+                "title": titles.get(language) or letter.slug,
+                "subject": cleaned[language]["subject"],
+                "body": cleaned[language]["body"],
+                "letter_url": base_url
+                + ("" if language == letter.default_language else f"?lang={language}"),
+                "unsubscribe_url": unsubscribe,
+            },
+            headers={
+                # RFC 2369 and RFC 8058: mail clients offer a one-click "unsubscribe" that
+                # POSTs "List-Unsubscribe=One-Click" to this address.
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+
+
+def updates_unsubscribe(*, letter: Letter, token: str) -> bool:
+    """Erase the address and language behind an unsubscribe token; False if it is not genuine.
+
+    Unsubscribing twice, or after withdrawing, is the same success: the answer must not tell
+    whether the address was still there.
+    """
+    signature_id = signature_link_id(token, UNSUBSCRIBE)
+    if signature_id is None:
+        return False
+    # Matched rows, changed or not: an already-erased address still counts as this signer's.
+    matched = Signature.objects.filter(pk=signature_id, letter=letter).update(
+        updates_address=None, updates_language=""
+    )
+    return matched == 1

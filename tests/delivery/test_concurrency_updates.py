@@ -1,0 +1,44 @@
+"""Two organizers press "send" at once: one update and one set of messages, on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter as Tally
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from tests.delivery.updates_helpers import letter_in, subscribe, texts
+from tests.support.factories import make_organizer
+from undersigned.delivery.models import Update
+from undersigned.delivery.services import update_send
+from undersigned.mail.models import OutboxMessage
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_concurrent_sends_make_one_update_and_one_set_of_messages() -> None:
+    letter = letter_in("en")
+    for i in range(20):
+        subscribe(letter, f"signer{i}@example.org")
+    users = [make_organizer(), make_organizer()]
+    barrier = threading.Barrier(2)
+
+    def send(i: int) -> str:
+        try:
+            barrier.wait()
+            update_send(letter=letter, user=users[i], texts=texts(en=(f"News {i}", "Text")))
+        except ValidationError as exc:
+            return exc.messages[0].split(":")[0]
+        finally:
+            connection.close()
+        return "sent"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = Tally(pool.map(send, range(2)))
+
+    assert outcomes == Tally({"sent": 1, "One update every 3 days": 1})
+    assert (Update.objects.count(), OutboxMessage.objects.count()) == (1, 20)
+    assert Update.objects.get().recipients == 20
