@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from tests.delivery.updates_helpers import letter_in, subscribe, texts
+from tests.delivery.updates_helpers import fan_out, letter_in, subscribe, texts
 from tests.support.factories import make_organizer
 from undersigned.delivery.models import Update
-from undersigned.delivery.services import update_send
+from undersigned.delivery.services import update_fanout, update_send
 from undersigned.mail.models import OutboxMessage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,5 +40,29 @@ def test_two_concurrent_sends_make_one_update_and_one_set_of_messages() -> None:
         outcomes = Tally(pool.map(send, range(2)))
 
     assert outcomes == Tally({"sent": 1, "One update every 3 days": 1})
+    fan_out()
     assert (Update.objects.count(), OutboxMessage.objects.count()) == (1, 20)
     assert Update.objects.get().recipients == 20
+
+
+def test_workers_fanning_out_one_update_at_once_queue_each_subscriber_once() -> None:
+    letter = letter_in("en")
+    for i in range(30):
+        subscribe(letter, f"signer{i}@example.org")
+    update = update_send(letter=letter, user=make_organizer(), texts=texts(en=("News", "Text")))
+    workers = 4
+    barrier = threading.Barrier(workers)
+
+    def work(_: int) -> int:
+        try:
+            barrier.wait()
+            return sum(update_fanout(update_id=update.pk, batch=4) for _ in range(20))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        queued = sum(pool.map(work, range(workers)))
+    recipients = [row[0] for row in OutboxMessage.objects.values_list("recipients", flat=True)]
+    update.refresh_from_db()
+    assert (queued, update.recipients, update.done) == (30, 30, True)
+    assert sorted(recipients) == sorted(f"signer{i}@example.org" for i in range(30))

@@ -10,9 +10,11 @@ from django.test import Client
 
 from tests.delivery.updates_helpers import (
     age_updates,
+    fan_out,
     letter_in,
     member,
     queued,
+    send_update,
     subscribe,
     texts,
     unsubscribe_token,
@@ -21,7 +23,6 @@ from tests.signing.helpers import sign
 from tests.support.factories import PASSWORD, make_organizer
 from undersigned.accounts.models import User
 from undersigned.delivery.models import Update
-from undersigned.delivery.services import update_send
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage
 from undersigned.signing.codes import signature_link_token
@@ -62,7 +63,13 @@ def test_updates_page_editor_sends_and_sees_it_listed() -> None:
     page = response.content.decode()
     assert "2 signers asked for updates and will get the next one." in before
     assert "It goes to 2 subscribers now" in before
-    assert '<p class="message success">The update is on its way to 2 subscribers.</p>' in page
+    assert (
+        '<p class="message success">The update is saved; the worker is sending it to every '
+        "subscriber.</p>"
+    ) in page
+    assert re.search(r"<td[^>]*>Delivered!</td><td>being sent \(0 so far\)</td>", page)
+    fan_out()
+    page = client.get(_page(letter)).content.decode()
     assert re.search(r"<td[^>]*>Delivered!</td><td>2</td>", page) is not None
     assert re.search(r"The next update can be sent from \d{4}-\d\d-\d\d \d\d:\d\d UTC\.", page)
     assert sorted(queued()) == ["ana@example.org", "ben@example.org"]
@@ -109,7 +116,7 @@ def test_updates_page_non_member_gets_the_missing_letter_404() -> None:
 def test_updates_page_says_when_the_next_update_is_possible() -> None:
     letter = letter_in("en")
     owner = member(letter, "owner")
-    update_send(letter=letter, user=owner, texts=texts(en=("First", "News")))
+    send_update(letter=letter, user=owner, texts=texts(en=("First", "News")))
     age_updates(letter, days=1)
     next_at = Update.objects.get().created_at + timedelta(days=3)
 
@@ -148,7 +155,7 @@ def test_unsubscribe_one_click_post_without_csrf_then_no_more_updates() -> None:
     letter = letter_in("en")
     subscribe(letter, "ana@example.org")
     subscribe(letter, "ben@example.org")
-    update_send(letter=letter, user=make_organizer(), texts=texts(en=("First", "News")))
+    send_update(letter=letter, user=make_organizer(), texts=texts(en=("First", "News")))
     message = queued()["ana@example.org"]
     url = str(message["List-Unsubscribe"]).strip().strip("<>").removeprefix("http://testserver")
     OutboxMessage.objects.all().delete()
@@ -160,7 +167,7 @@ def test_unsubscribe_one_click_post_without_csrf_then_no_more_updates() -> None:
     assert response.status_code == 200
     assert url.split("/")[4] == unsubscribe_token(message)
     age_updates(letter, days=4)
-    update_send(letter=letter, user=make_organizer(), texts=texts(en=("Second", "News")))
+    send_update(letter=letter, user=make_organizer(), texts=texts(en=("Second", "News")))
     assert sorted(queued()) == ["ben@example.org"]
 
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
 from undersigned.accounts.models import Membership, Role, User
 from undersigned.delivery.models import Update
+from undersigned.delivery.services import update_send, updates_fanout_job
 from undersigned.letters.models import Letter, LetterText
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.signing.models import Signature
@@ -78,3 +80,22 @@ def age_updates(letter: Letter, days: float) -> None:
     for update in Update.objects.filter(letter=letter):
         update.created_at = timezone.now() - timedelta(days=days)
         update.save(update_fields=["created_at"])
+
+
+def fan_out() -> int:
+    """Run the worker's update job until every update is written to the outbox."""
+    total = 0
+    for _ in range(1000):  # bounded: a test's lists are far shorter
+        queued = updates_fanout_job()
+        if not Update.objects.filter(done=False).exists():
+            return total + queued
+        total += queued
+    raise AssertionError("updates were still being written after 1000 rounds")
+
+
+def send_update(**kwargs: Any) -> Update:
+    """update_send, then the worker's fan-out, as an organizer sees it a moment later."""
+    update = update_send(**kwargs)
+    fan_out()
+    update.refresh_from_db()
+    return update

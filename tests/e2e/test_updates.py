@@ -53,7 +53,9 @@ def test_organizer_sends_update_and_signer_unsubscribes(
     )
     page.get_by_label("Text (Deutsch, optional)").fill("Der CEO hat ihn.")
     page.get_by_role("button", name="Send the update").click()
-    assert page.locator(".messages").inner_text() == "The update is on its way to 2 subscribers."
+    assert page.locator(".messages").inner_text() == (
+        "The update is saved; the worker is sending it to every subscriber."
+    )
     assert page.get_by_role("button", name="Send the update").count() == 0
 
     to_ana = _update_to(smtp, "ana@example.org", "The letter is delivered")

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.delivery.updates_helpers import letter_in, subscribe, texts
+from tests.delivery.updates_helpers import fan_out, letter_in, subscribe, texts
 from tests.support.dbsearch import places, search_database
 from tests.support.factories import make_organizer
 from tests.support.smtp import SmtpSink
@@ -27,6 +27,7 @@ def test_subscriber_mailbox_gone_after_sending_and_archiving(smtp: SmtpSink) -> 
     owner = make_organizer()
     signature = subscribe(letter, canary)
     update_send(letter=letter, user=owner, texts=texts(en=("News", "Text")))
+    fan_out()  # the worker's first step: the message is written to the outbox
     # The search can find it while the message waits: a plaintext copy is there to be sent.
     waiting = places(search_database(canary))
 

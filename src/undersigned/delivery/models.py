@@ -85,12 +85,18 @@ class Update(models.Model):
     """News from the organizers to signers who asked for it; one message per subscriber.
 
     `texts` maps a language to {"subject": ..., "body": ...}; the letter's default language is
-    always there and subscribers whose language is missing get it.
+    always there and subscribers whose language is missing get it. The worker writes the
+    messages in batches (delivery/services/updates.py): `queued_through` is the last signature
+    id done, `until_signature` the last one that existed when the update was written.
     """
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
     texts = models.JSONField()
+    # Messages queued so far.
     recipients = models.PositiveIntegerField(default=0)
+    until_signature = models.BigIntegerField(default=0)
+    queued_through = models.BigIntegerField(default=0)
+    done = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -98,7 +104,10 @@ class Update(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
-        indexes: ClassVar = [models.Index(fields=["letter", "created_at"], name="update_recent")]
+        indexes: ClassVar = [
+            models.Index(fields=["letter", "created_at"], name="update_recent"),
+            models.Index(fields=["done", "id"], name="update_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"update {self.pk} of {self.letter_id}"

@@ -176,6 +176,8 @@ class PastUpdate:
     created_at: datetime
     recipients: int
     subject: str
+    # False while the worker is still writing its messages.
+    done: bool
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def updates_overview(*, letter: Letter) -> UpdatesOverview:
             created_at=row.created_at,
             recipients=row.recipients,
             subject=str(row.texts.get(letter.default_language, {}).get("subject", "")),
+            done=row.done,
         )
         for row in Update.objects.filter(letter=letter).order_by("-created_at")
     ]

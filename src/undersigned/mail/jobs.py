@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from undersigned.delivery.services import delivery_job
+from undersigned.delivery.services import delivery_job, updates_fanout_job
 from undersigned.letters.milestones import milestones_job
 from undersigned.mail.services import outbox_run_once
 from undersigned.publiclog.sequencer import sequencer_job
@@ -14,6 +14,8 @@ from undersigned.signing.services import verifications_expire_job
 logger = logging.getLogger(__name__)
 
 JOBS: list[Callable[[], int]] = [
+    # Before the outbox, so an update's first messages go out in the same round.
+    updates_fanout_job,
     outbox_run_once,
     verifications_expire_job,
     sequencer_job,

@@ -10,7 +10,12 @@ from undersigned.delivery.services.delivery import (
     delivery_resend,
 )
 from undersigned.delivery.services.responses import response_record
-from undersigned.delivery.services.updates import update_send, updates_unsubscribe
+from undersigned.delivery.services.updates import (
+    update_fanout,
+    update_send,
+    updates_fanout_job,
+    updates_unsubscribe,
+)
 
 __all__ = [
     "Claim",
@@ -21,6 +26,8 @@ __all__ = [
     "delivery_request",
     "delivery_resend",
     "response_record",
+    "update_fanout",
     "update_send",
+    "updates_fanout_job",
     "updates_unsubscribe",
 ]

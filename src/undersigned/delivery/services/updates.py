@@ -1,11 +1,12 @@
 """Updates from the organizers to signers who asked for them, and leaving that list.
 
 One update per letter every UPDATE_INTERVAL, checked under the letter's row lock so two
-organizers pressing "send" together cannot both pass. The update, and one outbox message per
-subscriber in the subscriber's language (else the letter's default), are written in one
-transaction: a refused or failed send queues nothing. The messages are rendered like every
-other (mail.services.render_email) but inserted in batches, as a list can run to tens of
-thousands.
+organizers pressing "send" together cannot both pass. Sending only stores the update: the
+worker then writes one outbox message per subscriber, in the subscriber's language (else the
+letter's default), FANOUT_BATCH subscribers per transaction that also moves the update's cursor,
+so a list of tens of thousands never holds up the organizer's request or one long transaction,
+and a worker killed mid-way neither skips nor repeats anyone. Subscribers who leave before
+their batch is written get nothing; people who sign after the update was written do not get it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,8 +44,8 @@ UPDATE_INTERVAL = timedelta(days=3)
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 UNSUBSCRIBE = "unsubscribe"
-# Subscribers are read in chunks, so a list of tens of thousands never sits in memory at once.
-_CHUNK = 2000
+# Subscribers written to the outbox per transaction of the worker.
+FANOUT_BATCH = 500
 
 Texts = Mapping[str, Mapping[str, str]]
 # What the organizers' form calls each part.
@@ -139,38 +142,79 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
                 f"One update every {UPDATE_INTERVAL.days} days: the next one can be sent from "
                 f"{when_text(next_at)}."
             )
-        update = Update.objects.create(letter=letter, texts=cleaned, created_by=user)
+        newest = Signature.objects.filter(letter=letter).aggregate(newest=Max("pk"))["newest"]
+        update = Update.objects.create(
+            letter=letter, texts=cleaned, created_by=user, until_signature=newest or 0
+        )
+    logger.info("letter %s: update %s written, to be sent by the worker", letter.slug, update.pk)
+    return update
+
+
+def update_fanout(*, update_id: int, batch: int = FANOUT_BATCH) -> int:
+    """Queue the update to its next `batch` subscribers; returns how many were queued.
+
+    The update row is locked while the batch is written (other workers skip it), and the
+    messages and the cursor commit together.
+    """
+    with transaction.atomic():
+        update = (
+            Update.objects.select_for_update(skip_locked=True)
+            .filter(pk=update_id, done=False)
+            .select_related("letter")
+            .first()
+        )
+        if update is None:
+            return 0
+        letter = update.letter
+        titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
+        subscribers = list(
+            Signature.objects.filter(
+                ACTIVE,
+                letter=letter,
+                updates_address__isnull=False,
+                pk__gt=update.queued_through,
+                pk__lte=update.until_signature,
+            )
+            .order_by("pk")
+            .values_list("pk", "updates_address", "updates_language")[:batch]
+        )
         unreadable: list[int] = []
-        messages = _messages(letter, titles, cleaned, unreadable)
-        update.recipients = outbox_enqueue_many(messages=messages)
-        update.save(update_fields=["recipients"])
+        queued = outbox_enqueue_many(
+            messages=_messages(letter, titles, update.texts, subscribers, unreadable)
+        )
+        update.recipients += queued
+        update.done = len(subscribers) < batch
+        if subscribers:
+            update.queued_through = subscribers[-1][0]
+        update.save(update_fields=["recipients", "done", "queued_through"])
     if unreadable:
         logger.warning(
             "update %s: %s subscriber addresses could not be decrypted", update.pk, len(unreadable)
         )
-    logger.info(
-        "letter %s: update %s queued to %s subscribers", letter.slug, update.pk, update.recipients
-    )
-    return update
+    if update.done:
+        logger.info("update %s queued to %s subscribers", update.pk, update.recipients)
+    return queued
+
+
+def updates_fanout_job() -> int:
+    """The worker's job: one batch of each update still being written (ten at most a round)."""
+    pending = Update.objects.filter(done=False).order_by("id").values_list("pk", flat=True)
+    return sum(update_fanout(update_id=update_id) for update_id in list(pending[:10]))
 
 
 def _messages(
     letter: Letter,
     titles: dict[str, str],
     cleaned: dict[str, dict[str, str]],
+    subscribers: list[tuple[int, Any, str]],
     unreadable: list[int],
 ) -> Iterator[EmailMultiAlternatives]:
-    """One message per active subscriber, read in chunks with no query per row.
+    """One message per subscriber (id, sealed address, language), with no query per row.
 
     Signatures whose address cannot be decrypted are skipped and their ids put in `unreadable`.
     """
     base_url = letter_url(letter)
-    subscribers = (
-        Signature.objects.filter(ACTIVE, letter=letter, updates_address__isnull=False)
-        .order_by("pk")
-        .values_list("pk", "updates_address", "updates_language")
-    )
-    for signature_id, sealed, wanted in subscribers.iterator(chunk_size=_CHUNK):
+    for signature_id, sealed, wanted in subscribers:
         if sealed is None:  # excluded by the filter; this only tells the type checker
             continue
         try:

@@ -48,7 +48,7 @@ def updates(request: HttpRequest, slug: str) -> HttpResponse:
             sent = submit(form, lambda: update_send(letter=letter, user=user, texts=form.texts()))
             if sent is not None:
                 messages.success(
-                    request, f"The update is on its way to {sent.recipients} subscribers."
+                    request, "The update is saved; the worker is sending it to every subscriber."
                 )
                 return redirect("delivery_manage:updates", slug=letter.slug)
     overview = updates_overview(letter=letter)
