@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page
 
+from tests.delivery.updates_helpers import fan_out
 from tests.signing.helpers import last_message, sign, text_of
 from tests.support.factories import PASSWORD, make_letter, make_organizer
 from undersigned.letters import services
@@ -63,6 +64,7 @@ def test_amendment_in_the_browser_and_a_subscriber_signs_the_new_version(
     rows = page.locator("section[aria-labelledby=versions-heading] tbody tr").all_inner_texts()
     assert [row.split("\t")[0] for row in rows] == ["2 (current)", "1"]
 
+    fan_out()  # what the worker does next: the request to confirm is written to the outbox
     # The subscriber's message links to a page that changes nothing until its button is pressed.
     link = re.search(r"https?://\S+/sign/reconfirm/\S+/", text_of(last_message("ana@example.org")))
     assert link is not None

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.delivery.updates_helpers import fan_out
 from tests.signing.helpers import last_message, sign, text_of
 from tests.support.factories import make_letter, make_organizer
 from undersigned.letters import services as letters
@@ -33,6 +34,7 @@ def _amend(letter: Letter, note: str = "The deadline moved to June.") -> Letter:
     letters.letter_text_set(
         letter=letter, language="en", title="Cancel the contract", body="New text.", note=note
     )
+    fan_out()  # the worker writes the requests to the outbox
     letter.refresh_from_db()
     return letter
 
@@ -141,3 +143,25 @@ def test_reconfirm_on_a_closed_letter_is_refused(client: Client) -> None:
     response = client.post(path)
     assert response.status_code == 409
     assert Signature.objects.get().version == 1
+
+
+def test_reconfirm_request_carries_one_click_unsubscribe() -> None:
+    letter = _open_letter()
+    sign(letter, "ana@example.org", updates=True)  # type: ignore[arg-type]
+    _amend(letter)
+    message = last_message("ana@example.org")
+    assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert str(message["List-Unsubscribe"]).strip().startswith("<http://")
+    assert "To stop them: http" in text_of(message)
+
+
+def test_amendment_itself_writes_no_message_and_holds_no_subscriber_loop() -> None:
+    letter = _open_letter()
+    for n in range(3):
+        sign(letter, f"s{n}@example.org", updates=True)  # type: ignore[arg-type]
+    before = OutboxMessage.objects.count()
+    letters.letter_text_set(
+        letter=letter, language="en", title="Cancel the contract", body="New.", note="Changed."
+    )
+    assert OutboxMessage.objects.count() == before
+    assert fan_out() == 3

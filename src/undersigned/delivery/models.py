@@ -81,6 +81,12 @@ class ResponseEntry(models.Model):
         return f"{self.status} on {self.happened_on}"
 
 
+class UpdateKind(models.TextChoices):
+    UPDATE = "update", "Update from the organizers"
+    # Written by an amendment: subscribers who signed an earlier version are asked to confirm.
+    RECONFIRM = "reconfirm", "Request to confirm an amended text"
+
+
 class Update(models.Model):
     """News from the organizers to signers who asked for it; one message per subscriber.
 
@@ -91,6 +97,9 @@ class Update(models.Model):
     """
 
     letter = models.ForeignKey("letters.Letter", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=UpdateKind.choices, default=UpdateKind.UPDATE)
+    # For a re-confirm request: the letter version to confirm.
+    version = models.PositiveIntegerField(null=True, blank=True)
     texts = models.JSONField()
     # Messages queued so far.
     recipients = models.PositiveIntegerField(default=0)

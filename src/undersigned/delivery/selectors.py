@@ -10,7 +10,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from undersigned.delivery.models import Delivery, DeliveryState, ResponseEntry, Status, Update
+from undersigned.delivery.models import (
+    Delivery,
+    DeliveryState,
+    ResponseEntry,
+    Status,
+    Update,
+    UpdateKind,
+)
 from undersigned.delivery.services.updates import UNSUBSCRIBE, update_next_at
 from undersigned.letters.models import LANGUAGES, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
@@ -200,7 +207,9 @@ def updates_overview(*, letter: Letter) -> UpdatesOverview:
             subject=str(row.texts.get(letter.default_language, {}).get("subject", "")),
             done=row.done,
         )
-        for row in Update.objects.filter(letter=letter).order_by("-created_at")
+        for row in Update.objects.filter(letter=letter, kind=UpdateKind.UPDATE).order_by(
+            "-created_at"
+        )
     ]
     last = past[0].created_at if past else None
     return UpdatesOverview(

@@ -35,7 +35,7 @@ from undersigned.publiclog.models import LogState
 from undersigned.publiclog.selectors import letter_text_document
 from undersigned.publiclog.services import log_enqueue_amendment
 from undersigned.signing.models import Issuance, Signature
-from undersigned.signing.services.reconfirm import reconfirm_requests_send
+from undersigned.signing.services.reconfirm import reconfirm_requests_queue
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +102,9 @@ def amendment_finish(*, letter: Letter, note: str) -> LetterVersion | None:
         letter=letter, number=letter.version, snapshot=document, text_hash=text_hash, note=note
     )
     log_enqueue_amendment(letter=letter)
-    asked = reconfirm_requests_send(letter=letter, version=created)
+    if letter_signed(letter=letter):
+        reconfirm_requests_queue(letter=letter, version=created)
     logger.info("letter %s amended to version %s", letter.slug, letter.version)
-    if asked:
-        logger.info("letter %s: %s subscribers asked to re-confirm", letter.slug, asked)
     return created
 
 

@@ -56,6 +56,15 @@ def outbox_enqueue_many(*, messages: Iterable[EmailMessage], batch: int = 500) -
     return count
 
 
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 2369 and RFC 8058: mail clients offer their own "unsubscribe", which POSTs
+    "List-Unsubscribe=One-Click" to `url`."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def _mail_template(name: str, part: str, language: str) -> Template:
     """templates/mail/<name>/<language>/<part> if that translation exists, else the shared one.
 

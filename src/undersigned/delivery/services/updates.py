@@ -28,14 +28,15 @@ from django.utils import timezone
 from undersigned.accounts.models import User
 from undersigned.common.text import clean_text
 from undersigned.delivery.document import letter_url
-from undersigned.delivery.models import Update
-from undersigned.letters.models import Letter, LetterText
+from undersigned.delivery.models import Update, UpdateKind
+from undersigned.letters.models import Letter, LetterText, LetterVersion
 from undersigned.letters.states import State
-from undersigned.mail.services import outbox_enqueue_many, render_email
+from undersigned.mail.services import outbox_enqueue_many, render_email, unsubscribe_headers
 from undersigned.signing.codes import signature_link_id, signature_link_token
 from undersigned.signing.mailbox import decrypt_address
 from undersigned.signing.models import Signature
 from undersigned.signing.selectors import ACTIVE
+from undersigned.signing.services.reconfirm import reconfirm_message
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
                 f"{State(letter.state).label.lower()}."
             )
         last = (
-            Update.objects.filter(letter=letter)
+            Update.objects.filter(letter=letter, kind=UpdateKind.UPDATE)
             .order_by("-created_at")
             .values_list("created_at", flat=True)
             .first()
@@ -167,25 +168,27 @@ def update_fanout(*, update_id: int, batch: int = FANOUT_BATCH) -> int:
             return 0
         letter = update.letter
         titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
-        subscribers = list(
-            Signature.objects.filter(
-                ACTIVE,
-                letter=letter,
-                updates_address__isnull=False,
-                pk__gt=update.queued_through,
-                pk__lte=update.until_signature,
-            )
-            .order_by("pk")
-            .values_list("pk", "updates_address", "updates_language")[:batch]
+        subscribers = Signature.objects.filter(
+            ACTIVE,
+            letter=letter,
+            updates_address__isnull=False,
+            pk__gt=update.queued_through,
+            pk__lte=update.until_signature,
+        )
+        if update.kind == UpdateKind.RECONFIRM:
+            # Only signatures still on an earlier text; one that moved is a newer row.
+            subscribers = subscribers.filter(version__lt=update.version)
+        rows = list(
+            subscribers.order_by("pk").values_list(
+                "pk", "updates_address", "updates_language", "version"
+            )[:batch]
         )
         unreadable: list[int] = []
-        queued = outbox_enqueue_many(
-            messages=_messages(letter, titles, update.texts, subscribers, unreadable)
-        )
+        queued = outbox_enqueue_many(messages=_messages(update, titles, rows, unreadable))
         update.recipients += queued
-        update.done = len(subscribers) < batch
-        if subscribers:
-            update.queued_through = subscribers[-1][0]
+        update.done = len(rows) < batch
+        if rows:
+            update.queued_through = rows[-1][0]
         update.save(update_fields=["recipients", "done", "queued_through"])
     if unreadable:
         logger.warning(
@@ -203,18 +206,19 @@ def updates_fanout_job() -> int:
 
 
 def _messages(
-    letter: Letter,
+    update: Update,
     titles: dict[str, str],
-    cleaned: dict[str, dict[str, str]],
-    subscribers: list[tuple[int, Any, str]],
+    subscribers: list[tuple[int, Any, str, int]],
     unreadable: list[int],
 ) -> Iterator[EmailMultiAlternatives]:
-    """One message per subscriber (id, sealed address, language), with no query per row.
-
-    Signatures whose address cannot be decrypted are skipped and their ids put in `unreadable`.
-    """
-    base_url = letter_url(letter)
-    for signature_id, sealed, wanted in subscribers:
+    """One message per subscriber (id, sealed address, language, signed version), with no
+    query per row. Addresses that cannot be decrypted are skipped, their ids put in
+    `unreadable`."""
+    letter = update.letter
+    amended = None
+    if update.kind == UpdateKind.RECONFIRM and update.version is not None:
+        amended = LetterVersion.objects.get(letter=letter, number=update.version)
+    for signature_id, sealed, wanted, signed_version in subscribers:
         if sealed is None:  # excluded by the filter; this only tells the type checker
             continue
         try:
@@ -223,28 +227,44 @@ def _messages(
             # Sealed under an earlier SECRET_KEY: nobody can read it, so nobody gets it.
             unreadable.append(signature_id)
             continue
-        language = wanted if wanted in cleaned else letter.default_language
-        unsubscribe = _unsubscribe_url(letter, signature_id, language)
-        yield render_email(
-            "update",
-            to=address,
-            language=language,
-            context={
-                "language": language,
-                "title": titles.get(language) or letter.slug,
-                "subject": cleaned[language]["subject"],
-                "body": cleaned[language]["body"],
-                "letter_url": base_url
-                + ("" if language == letter.default_language else f"?lang={language}"),
-                "unsubscribe_url": unsubscribe,
-            },
-            headers={
-                # RFC 2369 and RFC 8058: mail clients offer a one-click "unsubscribe" that
-                # POSTs "List-Unsubscribe=One-Click" to this address.
-                "List-Unsubscribe": f"<{unsubscribe}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
-        )
+        if amended is not None:
+            language = wanted or letter.default_language
+            yield reconfirm_message(
+                letter=letter,
+                signature_id=signature_id,
+                address=address,
+                language=language,
+                signed_version=signed_version,
+                version=amended,
+                title=titles.get(language) or titles.get(letter.default_language) or letter.slug,
+                unsubscribe_url=_unsubscribe_url(letter, signature_id, language),
+            )
+        else:
+            yield _update_message(update, titles, signature_id, address, wanted)
+
+
+def _update_message(
+    update: Update, titles: dict[str, str], signature_id: int, address: str, wanted: str
+) -> EmailMultiAlternatives:
+    letter = update.letter
+    cleaned = update.texts
+    language = wanted if wanted in cleaned else letter.default_language
+    unsubscribe = _unsubscribe_url(letter, signature_id, language)
+    return render_email(
+        "update",
+        to=address,
+        language=language,
+        context={
+            "language": language,
+            "title": titles.get(language) or letter.slug,
+            "subject": cleaned[language]["subject"],
+            "body": cleaned[language]["body"],
+            "letter_url": letter_url(letter)
+            + ("" if language == letter.default_language else f"?lang={language}"),
+            "unsubscribe_url": unsubscribe,
+        },
+        headers=unsubscribe_headers(unsubscribe),
+    )
 
 
 def updates_unsubscribe(*, letter: Letter, token: str) -> bool:

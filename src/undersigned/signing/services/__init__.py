@@ -17,8 +17,9 @@ from undersigned.signing.services.organizers import (
     signatures_invalidate,
 )
 from undersigned.signing.services.reconfirm import (
+    reconfirm_message,
     reconfirm_pending,
-    reconfirm_requests_send,
+    reconfirm_requests_queue,
     signature_reconfirm,
 )
 from undersigned.signing.services.retention import (
@@ -50,8 +51,9 @@ __all__ = [
     "issuance_key_create",
     "issuance_key_destroy",
     "letter_secrets_purge",
+    "reconfirm_message",
     "reconfirm_pending",
-    "reconfirm_requests_send",
+    "reconfirm_requests_queue",
     "signature_flag",
     "signature_reconfirm",
     "signature_withdraw",

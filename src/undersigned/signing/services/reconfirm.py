@@ -13,19 +13,21 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from undersigned.delivery.models import Update, UpdateKind
 from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter, LetterVersion
-from undersigned.mail.services import mail_send
+from undersigned.mail.services import render_email, unsubscribe_headers
 from undersigned.publiclog.services import log_enqueue_withdrawal
 from undersigned.signing import codes
 from undersigned.signing.errors import NothingToReconfirm
 from undersigned.signing.inputs import SignerDetails
-from undersigned.signing.mailbox import decrypt_address
 from undersigned.signing.models import Signature
-from undersigned.signing.services.common import absolute, letter_title, signable_key
+from undersigned.signing.services.common import absolute, signable_key
 from undersigned.signing.services.signers import Receipt, create_signature
 from undersigned.signing.services.withdrawals import ACTIVE
 
@@ -34,43 +36,54 @@ logger = logging.getLogger(__name__)
 PURPOSE = "reconfirm"
 
 
-def reconfirm_requests_send(*, letter: Letter, version: LetterVersion) -> int:
-    """Queue one message per subscriber whose signature is for an earlier version.
+def reconfirm_requests_queue(*, letter: Letter, version: LetterVersion) -> None:
+    """Have the worker ask every subscriber whose signature is for an earlier version.
 
-    Called in the amendment's transaction, so the messages exist exactly when the amendment
-    does. Returns how many were queued.
+    Written in the amendment's transaction, so the requests exist exactly when the amendment
+    does; the worker writes the messages in batches (delivery/services/updates.py), so an
+    amendment never holds the letter's lock while thousands of messages are rendered.
     """
-    rows = (
-        Signature.objects.filter(
-            ACTIVE, letter=letter, version__lt=version.number, updates_address__isnull=False
-        )
-        .values_list("pk", "updates_address", "updates_language", "version")
-        .iterator(chunk_size=500)
+    newest = Signature.objects.filter(letter=letter).aggregate(newest=Max("pk"))["newest"]
+    Update.objects.create(
+        letter=letter,
+        kind=UpdateKind.RECONFIRM,
+        version=version.number,
+        texts={},
+        until_signature=newest or 0,
     )
-    sent = 0
-    titles: dict[str, str] = {}
-    for pk, address, language, signed_version in rows:
-        if address is None:  # excluded by the filter; this tells the type checker
-            continue
-        language = language or letter.default_language
-        if language not in titles:
-            titles[language] = letter_title(letter, language)
-        token = codes.signature_link_token(pk, PURPOSE)
-        context = {
-            "language": language,
-            "title": titles[language],
-            "note": version.note,
-            "version": version.number,
-            "signed_version": signed_version,
-            "letter_url": f"{settings.SITE_URL}/l/{letter.slug}/",
-            "reconfirm_url": absolute("signing:reconfirm", slug=letter.slug, token=token),
-            "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
-        }
-        mail_send(
-            "reconfirm", to=decrypt_address(bytes(address)), context=context, language=language
-        )
-        sent += 1
-    return sent
+
+
+def reconfirm_message(
+    *,
+    letter: Letter,
+    signature_id: int,
+    address: str,
+    language: str,
+    signed_version: int,
+    version: LetterVersion,
+    title: str,
+    unsubscribe_url: str,
+) -> EmailMultiAlternatives:
+    """The request to one subscriber, in their language (en and ar written, else English)."""
+    token = codes.signature_link_token(signature_id, PURPOSE)
+    context = {
+        "language": language,
+        "title": title,
+        "note": version.note,
+        "version": version.number,
+        "signed_version": signed_version,
+        "letter_url": f"{settings.SITE_URL}/l/{letter.slug}/",
+        "reconfirm_url": absolute("signing:reconfirm", slug=letter.slug, token=token),
+        "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return render_email(
+        "reconfirm",
+        to=address,
+        context=context,
+        language=language,
+        headers=unsubscribe_headers(unsubscribe_url),
+    )
 
 
 def reconfirm_pending(*, letter: Letter, token: str) -> Signature | None:
