@@ -140,6 +140,7 @@ def test_reconfirm_on_a_closed_letter_is_refused(client: Client) -> None:
     letter = _amend(letter)
     path = _reconfirm_path("ana@example.org")
     letters.letter_transition(letter=letter, target=State.CLOSED, user=owner)
+    assert client.get(path).status_code == 409
     response = client.post(path)
     assert response.status_code == 409
     assert Signature.objects.get().version == 1

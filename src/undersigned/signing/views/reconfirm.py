@@ -9,8 +9,9 @@ from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.letters.models import LetterVersion
+from undersigned.letters.states import State
 from undersigned.signing import services
-from undersigned.signing.errors import NothingToReconfirm, SigningError
+from undersigned.signing.errors import Closed, NothingToReconfirm, SigningError
 from undersigned.signing.views.common import attempt, letter_context, problem
 
 
@@ -21,6 +22,8 @@ def reconfirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     letter = context["letter"]
     if request.method == "GET":
+        if letter.state != State.OPEN:
+            return problem(request, context, Closed())
         signature = services.reconfirm_pending(letter=letter, token=token)
         if signature is None:
             return problem(request, context, NothingToReconfirm())
