@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import date as date_type
 from datetime import datetime
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +22,7 @@ from undersigned.delivery.selectors import (
 from undersigned.letters.markdown import render_markdown
 from undersigned.letters.models import Letter
 from undersigned.letters.selectors import letter_document
-from undersigned.letters.versions import letter_versions
+from undersigned.letters.versions import letter_versions, public_version
 from undersigned.publiclog.selectors import log_state, log_url, published_counts
 from undersigned.signing.selectors import Counts, letter_counts, letter_issuer
 
@@ -125,6 +125,13 @@ class VersionOut(Schema):
         "log's letter or amendment entry."
     )
     count: int = Field(description="Live signatures for this version, as the log says.")
+
+
+class VersionDocumentOut(VersionOut):
+    document: dict[str, Any] = Field(
+        description="The version's texts and demands; SHA-256 of its canonical JSON (sorted "
+        "keys, no whitespace, UTF-8) is `text_hash` (docs/log.md)."
+    )
 
 
 class LetterOut(Schema):
@@ -286,4 +293,25 @@ def _delivery(delivered: PublicDelivery | None) -> DeliveryOut | None:
         delivered_on=delivered.delivered_on,
         pdf_url=settings.SITE_URL + delivered.path,
         pdf_sha256=delivered.sha256,
+    )
+
+
+@router.get(
+    "/{slug:slug}/versions/{number}",
+    response={200: VersionDocumentOut, **_NOT_FOUND},
+    summary="One version of a letter's text",
+)
+def letter_version(request: HttpRequest, slug: str, number: int) -> VersionDocumentOut:
+    letter = _public_letter(slug)
+    shown = public_version(letter=letter, number=number, language=None)
+    if shown is None:
+        raise ApiError(404, "not_found", "This letter has no version with that number.")
+    counts = {row.number: row.count for row in letter_versions(letter=letter)}
+    return VersionDocumentOut(
+        number=shown.row.number,
+        date=shown.row.created_on,
+        note=shown.row.note,
+        text_hash=shown.row.text_hash,
+        count=counts.get(shown.row.number, 0),
+        document=shown.row.snapshot,
     )

@@ -5,5 +5,6 @@ from undersigned.letters.views import public
 app_name = "letters"
 urlpatterns = [
     path("", public.letter, name="letter"),
+    path("versions/<int:number>/", public.version, name="version"),
     path("addenda/<int:addendum_id>/<str:filename>", public.addendum, name="addendum"),
 ]

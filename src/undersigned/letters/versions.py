@@ -141,3 +141,46 @@ def letter_versions(*, letter: Letter) -> list[VersionRow]:
         )
         for row in rows.only("number", "created_on", "note", "text_hash")
     ]
+
+
+# Version numbers are 32-bit in the database; a larger one in a URL is simply not there.
+_NUMBER_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class ShownVersion:
+    """One version as a reader sees it, in one of its languages."""
+
+    row: LetterVersion
+    language: str
+    languages: list[str]
+    title: str
+    body: str
+    demands: list[str]
+    current: bool
+
+
+def public_version(*, letter: Letter, number: int, language: str | None) -> ShownVersion | None:
+    """The stored text of one version in `language` (else its default); None if there is none."""
+    if not 1 <= number <= _NUMBER_MAX:
+        return None
+    row = LetterVersion.objects.filter(letter=letter, number=number).first()
+    if row is None:
+        return None
+    texts: dict[str, dict[str, str]] = row.snapshot.get("texts", {})
+    if not texts:
+        return None
+    default = letter.default_language if letter.default_language in texts else min(texts)
+    shown = language if language in texts else default
+    return ShownVersion(
+        row=row,
+        language=shown,
+        languages=sorted(texts, key=lambda code: (code != default, code)),
+        title=texts[shown].get("title", ""),
+        body=texts[shown].get("body", ""),
+        demands=[
+            demand.get(shown) or demand.get(default) or ""
+            for demand in row.snapshot.get("demands", [])
+        ],
+        current=number == letter.version,
+    )

@@ -10,16 +10,17 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from undersigned.accounts.permissions import access_public_letter
+from undersigned.accounts.permissions import NotFound, access_public_letter
 from undersigned.delivery.selectors import public_delivery, public_timelines
-from undersigned.letters.models import AddendumKind
+from undersigned.letters.markdown import render_markdown
+from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES, AddendumKind
 from undersigned.letters.selectors import (
     addendum_filename,
     letter_page,
     public_addendum,
     public_letter_list,
 )
-from undersigned.letters.versions import letter_versions
+from undersigned.letters.versions import letter_versions, public_version
 
 _CONTENT_TYPES: dict[str, str] = {
     AddendumKind.PDF: "application/pdf",
@@ -85,3 +86,25 @@ def addendum(request: HttpRequest, slug: str, addendum_id: int, filename: str) -
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=300"
     return get_conditional_response(request, etag=etag, response=response) or response
+
+
+@require_safe
+def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The text of one version as it was signed, so signers of an earlier one can reread it."""
+    found = access_public_letter(slug=slug)
+    shown = public_version(letter=found, number=number, language=request.GET.get("lang"))
+    if shown is None:
+        raise NotFound()
+    context = {
+        "letter": found,
+        "shown": shown,
+        "body_html": render_markdown(shown.body),
+        "direction": "rtl" if shown.language in RTL_LANGUAGES else "ltr",
+        "language_names": [(code, LANGUAGES.get(code, code)) for code in shown.languages],
+        "page_language": shown.language,
+        "page_direction": "rtl" if shown.language in RTL_LANGUAGES else "ltr",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        response = render(request, "letters/version.html", context)
+    response["Content-Language"] = shown.language
+    return response
