@@ -81,3 +81,9 @@ def test_amendment_in_the_browser_and_a_subscriber_signs_the_new_version(
     cells = [row.split("\t") for row in page.locator(".versions tbody tr").all_inner_texts()]
     assert [(c[0], c[2], c[3]) for c in cells] == [("2 (this text)", NOTE, "1"), ("1", "—", "0")]
     assert page.locator(".tally-number").inner_text() == "1"
+    # A signer of version 1 can still read what they signed.
+    page.locator(".versions tbody tr").nth(1).get_by_role("link", name="1").click()
+    assert page.locator(".letter-body").inner_text() == (
+        "We, the undersigned, ask leadership to act."
+    )
+    assert page.locator(".notice").inner_text().startswith("Version 1 of this letter")
