@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from undersigned.signing import codes
 
 
@@ -47,3 +50,19 @@ def test_receipt_commitment_is_sha256_hex() -> None:
     assert codes.receipt_commitment("abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
+
+
+def test_signature_link_token_names_its_signature_for_its_purpose_only() -> None:
+    token = codes.signature_link_token(42, "unsubscribe")
+    assert (
+        codes.signature_link_id(token, "unsubscribe"),
+        codes.signature_link_id(token, "reconfirm"),
+        codes.signature_link_id(token.replace("42.", "43.", 1), "unsubscribe"),
+        codes.signature_link_id(token[:-1], "unsubscribe"),
+    ) == (42, None, None, None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_signature_link_id_of_any_text_is_none_and_never_raises(text: str) -> None:
+    assert codes.signature_link_id(text, "unsubscribe") is None

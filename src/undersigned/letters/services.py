@@ -4,8 +4,8 @@ Editing rules. While a letter is a draft, everything can change. While it is ope
 to its text (titles, bodies, demands) makes a new version recorded in the public log; after the
 first signature such a change is an amendment and needs a public note (letters/versions.py).
 Settings and addenda stay editable while open. Once closed, delivered or archived, nothing
-changes. The slug and the default language are fixed at
-creation: the slug is the letter's address, and translations translate the default-language text.
+changes. The slug and the default language are fixed at creation: the slug is the letter's
+address, and translations translate the default-language text.
 
 Refusals are ValidationErrors keyed by the name of the form field they concern.
 """
