@@ -11,10 +11,12 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from undersigned.accounts.models import User
-from undersigned.letters.models import Addendum, Letter, LetterText
+from undersigned.letters import services
+from undersigned.letters.models import Addendum, Letter, LetterText, LetterVersion
 from undersigned.letters.states import State
 
 pytestmark = pytest.mark.django_db
@@ -134,4 +136,28 @@ def test_letter_create_any_text_never_500(
     )  # fmt: skip
 
     assert response.status_code in {200, 302}
+    Letter.objects.all().delete()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.text(max_size=300), note=st.text(max_size=600))
+def test_amending_a_signed_letter_with_any_text_never_500_and_versions_only_when_saved(
+    client: Client, owner: User, body: str, note: str
+) -> None:
+    letter = make_letter(state=State.DRAFT, owner=owner)
+    letter = services.letter_transition(letter=letter, target=State.OPEN, user=owner)
+    sign(letter, "ana@example.org")
+    response = client.post(
+        reverse("manage:text_edit", kwargs={"slug": letter.slug}) + "?language=en",
+        {"title": "Cancel the contract", "body": body, "note": note},
+    )
+    assert response.status_code in {200, 302}
+    letter.refresh_from_db()
+    saved = response.status_code == 302
+    stored = LetterText.objects.get(letter=letter, language="en").body
+    assert (letter.version, LetterVersion.objects.filter(letter=letter).count()) == (
+        (2, 2) if saved and stored != "We, the undersigned, ask **leadership** to act." else (1, 1)
+    )
     Letter.objects.all().delete()
