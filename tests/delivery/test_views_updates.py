@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.delivery.updates_helpers import (
     age_updates,
@@ -234,3 +236,17 @@ def test_letter_dashboard_links_to_the_updates_page() -> None:
     assert f'<a href="/manage/letters/{letter.slug}/updates/">Updates to signers</a>' in (
         page.content.decode()
     )
+
+
+@settings(max_examples=30, deadline=None)
+@given(subject=st.text(max_size=250), body=st.text(max_size=400), lang=st.text(max_size=12))
+def test_updates_page_any_text_is_sent_or_refused_never_500(
+    subject: str, body: str, lang: str
+) -> None:
+    letter = letter_in("en")
+    owner = member(letter, "owner")
+    response = _client(owner).post(
+        _page(letter), {"subject_en": subject, "body_en": body, f"subject_{lang}": subject}
+    )
+    assert response.status_code in {302, 400}
+    assert Update.objects.filter(letter=letter).count() == (1 if response.status_code == 302 else 0)
