@@ -216,6 +216,8 @@ for _witness in LOG_WITNESSES:
         raise ImproperlyConfigured(f"LOG_WITNESSES: {_witness!r} is not a verifier key") from _exc
 # How long a worker owns the outbox rows it claimed; a worker that died frees them after this.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
+# Subscribers an update (or request to confirm an amendment) is written to per transaction.
+UPDATES_FANOUT_BATCH = env_int("UPDATES_FANOUT_BATCH", 500, minimum=1)
 
 # Logging: never the client's address, never a request body. Errors still reach the console.
 LOGGING = {

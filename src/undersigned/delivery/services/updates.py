@@ -3,10 +3,11 @@
 One update per letter every UPDATE_INTERVAL, checked under the letter's row lock so two
 organizers pressing "send" together cannot both pass. Sending only stores the update: the
 worker then writes one outbox message per subscriber, in the subscriber's language (else the
-letter's default), FANOUT_BATCH subscribers per transaction that also moves the update's cursor,
-so a list of tens of thousands never holds up the organizer's request or one long transaction,
-and a worker killed mid-way neither skips nor repeats anyone. Subscribers who leave before
-their batch is written get nothing; people who sign after the update was written do not get it.
+letter's default), UPDATES_FANOUT_BATCH subscribers per transaction that also moves the
+update's cursor, so a list of tens of thousands never holds up the organizer's request or one
+long transaction, and a worker killed mid-way neither skips nor repeats anyone. Subscribers who
+leave before their batch is written get nothing; people who sign after the update was written
+do not get it.
 """
 
 from __future__ import annotations
@@ -45,8 +46,6 @@ UPDATE_INTERVAL = timedelta(days=3)
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 UNSUBSCRIBE = "unsubscribe"
-# Subscribers written to the outbox per transaction of the worker.
-FANOUT_BATCH = 500
 
 Texts = Mapping[str, Mapping[str, str]]
 # What the organizers' form calls each part.
@@ -151,12 +150,14 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
     return update
 
 
-def update_fanout(*, update_id: int, batch: int = FANOUT_BATCH) -> int:
-    """Queue the update to its next `batch` subscribers; returns how many were queued.
+def update_fanout(*, update_id: int, batch: int | None = None) -> int:
+    """Queue the update to its next `batch` subscribers (by default UPDATES_FANOUT_BATCH);
+    returns how many were queued.
 
     The update row is locked while the batch is written (other workers skip it), and the
     messages and the cursor commit together.
     """
+    batch = batch or settings.UPDATES_FANOUT_BATCH
     with transaction.atomic():
         update = (
             Update.objects.select_for_update(skip_locked=True)
