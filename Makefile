@@ -53,6 +53,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/signing.py
 	$(BIN)/python bench/anonymous.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/updates.py
 
 clean:
 	rm -rf $(VENV) .undersigned
