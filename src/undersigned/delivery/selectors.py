@@ -224,12 +224,6 @@ def update_languages(*, letter: Letter) -> list[tuple[str, str]]:
     return [(code, LANGUAGES.get(code, code)) for code in ordered]
 
 
-def unsubscribe_title(*, letter: Letter, language: str) -> str:
-    """The letter's title for the unsubscribe page, in the subscriber's language if it has one."""
-    titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
-    return titles.get(language) or titles.get(letter.default_language) or letter.slug
-
-
 def unsubscribe_signature(*, letter: Letter, token: str) -> int | None:
     """The signature of this letter an unsubscribe token names, or None if it names none."""
     signature_id = signature_link_id(token, UNSUBSCRIBE)

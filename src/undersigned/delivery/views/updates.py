@@ -22,13 +22,13 @@ from undersigned.accounts.permissions import NotFound, access_letter, access_pub
 from undersigned.delivery.forms import UpdateForm
 from undersigned.delivery.selectors import (
     unsubscribe_signature,
-    unsubscribe_title,
     update_languages,
     updates_overview,
 )
 from undersigned.delivery.services import update_send, updates_unsubscribe
 from undersigned.delivery.services.updates import UPDATE_INTERVAL, UPDATE_STATES, when_text
 from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES
+from undersigned.signing.services.common import letter_title
 
 
 @login_required
@@ -79,11 +79,13 @@ def _page_language(request: HttpRequest) -> str:
 def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """GET: a button. POST (the button, or a mail client's one-click): no more updates."""
     letter = access_public_log(slug=slug)
-    if unsubscribe_signature(letter=letter, token=token) is None:
+    if request.method == "POST":
+        found = updates_unsubscribe(letter=letter, token=token)
+    else:
+        found = unsubscribe_signature(letter=letter, token=token) is not None
+    if not found:
         raise NotFound()
     language = _page_language(request)
-    if request.method == "POST":
-        updates_unsubscribe(letter=letter, token=token)
     page = "done.html" if request.method == "POST" else "confirm.html"
     template = select_template(
         [f"delivery/unsubscribe/{language}/{page}", f"delivery/unsubscribe/{page}"]
@@ -93,7 +95,7 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     shown = language if translated else "en"
     context = {
         "letter": letter,
-        "letter_title": unsubscribe_title(letter=letter, language=language),
+        "letter_title": letter_title(letter, language),
         "action": request.get_full_path(),
         "page_language": shown,
         "page_direction": "rtl" if shown in RTL_LANGUAGES else "ltr",
