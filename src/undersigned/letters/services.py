@@ -125,7 +125,7 @@ def _text_change(letter: Letter, note: str) -> Iterator[Letter]:
     amending = amendment_begin(letter=locked, note=note)
     yield locked
     if amending is not None:
-        amendment_finish(letter=locked, note=amending)
+        amendment_finish(letter=locked, amendment=amending)
 
 
 @transaction.atomic

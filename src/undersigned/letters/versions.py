@@ -66,17 +66,27 @@ def version_record(*, letter: Letter, note: str = "") -> LetterVersion:
     )
 
 
-def amendment_begin(*, letter: Letter, note: str) -> str | None:
-    """Before changing the text of `letter` (locked by the caller): the cleaned note, or None
-    when the letter is a draft and no version is involved. Raises ValidationError (on "note")
-    when the letter has been signed and no note says what changes."""
+@dataclass(frozen=True)
+class Amendment:
+    """A change to an open letter's text under way: its cleaned note, and whether anyone had
+    signed (then the signers who want updates are asked to confirm the new version)."""
+
+    note: str
+    signed: bool
+
+
+def amendment_begin(*, letter: Letter, note: str) -> Amendment | None:
+    """Before changing the text of `letter` (locked by the caller); None when the letter is a
+    draft and no version is involved. Raises ValidationError (on "note") when the letter has
+    been signed and no note says what changes."""
     if letter.state != State.OPEN:
         return None
     try:
         cleaned = clean_text(note, field="note", max_length=NOTE_MAX, multiline=True)
     except ValidationError as exc:
         raise ValidationError({"note": exc.messages}) from exc
-    if not cleaned and letter_signed(letter=letter):
+    signed = letter_signed(letter=letter)
+    if not cleaned and signed:
         raise ValidationError(
             {
                 "note": "People have signed this letter, so a change to its text is an "
@@ -84,10 +94,10 @@ def amendment_begin(*, letter: Letter, note: str) -> str | None:
             }
         )
     version_record(letter=letter)
-    return cleaned
+    return Amendment(note=cleaned, signed=signed)
 
 
-def amendment_finish(*, letter: Letter, note: str) -> LetterVersion | None:
+def amendment_finish(*, letter: Letter, amendment: Amendment) -> LetterVersion | None:
     """After the change: the new version, its amendment entry, and the re-confirm requests.
 
     Returns None when the change left the text as it was (nothing to record).
@@ -99,10 +109,14 @@ def amendment_finish(*, letter: Letter, note: str) -> LetterVersion | None:
     letter.version += 1
     Letter.objects.filter(pk=letter.pk).update(version=letter.version)
     created = LetterVersion.objects.create(
-        letter=letter, number=letter.version, snapshot=document, text_hash=text_hash, note=note
+        letter=letter,
+        number=letter.version,
+        snapshot=document,
+        text_hash=text_hash,
+        note=amendment.note,
     )
     log_enqueue_amendment(letter=letter)
-    if letter_signed(letter=letter):
+    if amendment.signed:
         reconfirm_requests_queue(letter=letter, version=created)
     logger.info("letter %s amended to version %s", letter.slug, letter.version)
     return created

@@ -29,7 +29,7 @@ from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.models import Signature
 from undersigned.signing.services.common import absolute, signable_key
 from undersigned.signing.services.signers import Receipt, create_signature
-from undersigned.signing.services.withdrawals import ACTIVE
+from undersigned.signing.services.withdrawals import ACTIVE, ERASED
 
 logger = logging.getLogger(__name__)
 
@@ -121,14 +121,7 @@ def signature_reconfirm(*, letter: Letter, token: str) -> Receipt:
         # nothing personal, as after any withdrawal.
         old.withdrawn_on = timezone.localdate()
         Signature.objects.filter(pk=old.pk).update(
-            withdrawn_on=old.withdrawn_on,
-            mailbox_hash=None,
-            name="",
-            title="",
-            department="",
-            location="",
-            updates_address=None,
-            updates_language="",
+            withdrawn_on=old.withdrawn_on, mailbox_hash=None, **ERASED
         )
         log_enqueue_withdrawal(signature=old)
         receipt = create_signature(

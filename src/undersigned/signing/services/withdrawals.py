@@ -25,7 +25,8 @@ from undersigned.signing.services.common import absolute, letter_key, letter_tit
 from undersigned.signing.services.counters import counter_add
 
 ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
-_ERASED = {
+# What a withdrawn signature stops keeping (services/reconfirm.py erases the same).
+ERASED = {
     "name": "",
     "title": "",
     "department": "",
@@ -39,7 +40,7 @@ def _withdraw(signature: Signature) -> date:
     today = timezone.localdate()
     # Conditional, so two withdrawals of one signature lower the count once.
     done = Signature.objects.filter(pk=signature.pk, withdrawn_on__isnull=True).update(
-        withdrawn_on=today, **_ERASED
+        withdrawn_on=today, **ERASED
     )
     if not done:
         raise NothingToWithdraw()
