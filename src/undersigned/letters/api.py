@@ -306,12 +306,11 @@ def letter_version(request: HttpRequest, slug: str, number: int) -> VersionDocum
     shown = public_version(letter=letter, number=number, language=None)
     if shown is None:
         raise ApiError(404, "not_found", "This letter has no version with that number.")
-    counts = {row.number: row.count for row in letter_versions(letter=letter)}
     return VersionDocumentOut(
         number=shown.row.number,
         date=shown.row.created_on,
         note=shown.row.note,
         text_hash=shown.row.text_hash,
-        count=counts.get(shown.row.number, 0),
+        count=shown.count,
         document=shown.row.snapshot,
     )

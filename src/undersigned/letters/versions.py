@@ -133,16 +133,18 @@ class VersionRow:
     current: bool
 
 
+def _version_counts(letter: Letter) -> dict[str, int]:
+    counts = LogState.objects.filter(letter=letter).values_list("version_counts", flat=True)
+    return dict(counts.first() or {})
+
+
 def letter_versions(*, letter: Letter) -> list[VersionRow]:
     """The versions of the letter's text, newest first, each with its published count.
 
     Two queries whatever the number of signatures: the counts per version are kept by the
     sequencer in the log's state.
     """
-    counts = (
-        LogState.objects.filter(letter=letter).values_list("version_counts", flat=True).first()
-        or {}
-    )
+    counts = _version_counts(letter)
     rows = LetterVersion.objects.filter(letter=letter).order_by("-number")
     return [
         VersionRow(
@@ -172,6 +174,8 @@ class ShownVersion:
     body: str
     demands: list[str]
     current: bool
+    # Live signatures for this version, as the log says.
+    count: int
 
 
 def public_version(*, letter: Letter, number: int, language: str | None) -> ShownVersion | None:
@@ -197,4 +201,5 @@ def public_version(*, letter: Letter, number: int, language: str | None) -> Show
             for demand in row.snapshot.get("demands", [])
         ],
         current=number == letter.version,
+        count=int(_version_counts(letter).get(str(number), 0)),
     )
