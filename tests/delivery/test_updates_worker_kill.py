@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
 from collections import Counter as Tally
 
 import pytest
@@ -24,15 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SUBSCRIBERS = 400
 # Twenty small batches: a wide window to kill the worker between two of them, or inside one.
 BATCH = "20"
-
-
-def _wait(condition: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 def _closed_port() -> int:
@@ -54,7 +44,10 @@ def test_worker_killed_mid_fan_out_writes_each_subscriber_once_after_restart() -
 
     worker = processes.start("worker", **env)
     try:
-        _wait(lambda: Update.objects.filter(pk=update.pk, recipients__gt=0).exists())
+        # Polled often, to kill the worker while the list is still being written.
+        processes.wait_until(
+            lambda: Update.objects.filter(pk=update.pk, recipients__gt=0).exists(), poll=0.01
+        )
     finally:
         processes.stop(worker, signal.SIGKILL)
     killed = Update.objects.get(pk=update.pk)
@@ -63,7 +56,9 @@ def test_worker_killed_mid_fan_out_writes_each_subscriber_once_after_restart() -
 
     restarted = processes.start("worker", **env)
     try:
-        _wait(lambda: Update.objects.filter(pk=update.pk, done=True).exists())
+        processes.wait_until(
+            lambda: Update.objects.filter(pk=update.pk, done=True).exists(), poll=0.01
+        )
     finally:
         processes.stop(restarted, signal.SIGTERM)
 

@@ -27,15 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SIGNERS = 60_000
 
 
-def _wait(condition: object, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 def test_worker_killed_during_delivery_delivers_once_after_restart() -> None:
     letter = make_letter()
     Signature.objects.bulk_create(
@@ -54,7 +45,9 @@ def test_worker_killed_during_delivery_delivers_once_after_restart() -> None:
         env = {"EMAIL_URL": f"smtp://127.0.0.1:{sink.port}", "SEQUENCER_INTERVAL_SECONDS": "1"}
         worker = processes.start("worker", **env)
         try:
-            _wait(lambda: Delivery.objects.filter(pk=delivery.pk).exclude(lease_token="").exists())
+            processes.wait_until(
+                lambda: Delivery.objects.filter(pk=delivery.pk).exclude(lease_token="").exists()
+            )
             time.sleep(0.5)  # inside the PDF build
         finally:
             processes.stop(worker, signal.SIGKILL)
@@ -72,7 +65,9 @@ def test_worker_killed_during_delivery_delivers_once_after_restart() -> None:
         restarted = processes.start("worker", **env)
         try:
             received = sink.wait_for("ceo@example.org", timeout=120)
-            _wait(lambda: Entry.objects.filter(letter=letter, kind=EntryKind.DELIVERY).exists())
+            processes.wait_until(
+                lambda: Entry.objects.filter(letter=letter, kind=EntryKind.DELIVERY).exists()
+            )
             time.sleep(1.0)  # a second delivery, if there were one, would come now
         finally:
             processes.stop(restarted, signal.SIGTERM)

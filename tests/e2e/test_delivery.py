@@ -11,7 +11,8 @@ from playwright.sync_api import Page
 from pypdf import PdfReader
 
 from tests.delivery.helpers import letter_with_every_tier
-from tests.support.factories import PASSWORD, make_letter, make_organizer
+from tests.e2e.helpers import log_in
+from tests.support.factories import make_letter, make_organizer
 from tests.support.smtp import SmtpSink
 from undersigned.accounts.models import Membership, Role
 from undersigned.delivery.models import Delivery
@@ -68,14 +69,6 @@ def test_scheduled_delivery_emails_pdf_with_names_counts_checkpoint_and_arabic(
     assert download.value.path().read_bytes() == pdf
 
 
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/manage/")
-
-
 def test_owner_delivers_now_after_confirming(
     live_server: object, page: Page, smtp: SmtpSink, worker: None
 ) -> None:
@@ -83,7 +76,7 @@ def test_owner_delivers_now_after_confirming(
     owner = make_organizer("owner@organizers.test")
     letter = make_letter(owner=owner)
 
-    _log_in(page, base, "owner@organizers.test")
+    log_in(page, base, "owner@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/delivery/")
     page.get_by_role("link", name="Deliver now…").click()
     page.get_by_role("button", name="Deliver the letter").click()
@@ -114,7 +107,7 @@ def test_editor_sees_delivery_status_but_cannot_deliver(live_server: object, pag
     letter = make_letter()
     Membership.objects.create(user=editor, letter=letter, role=Role.EDITOR)
 
-    _log_in(page, base, "editor@organizers.test")
+    log_in(page, base, "editor@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/delivery/")
     assert page.get_by_role("link", name="Deliver now…").count() == 0
     response = page.goto(f"{base}/manage/letters/{letter.slug}/delivery/now/")

@@ -6,19 +6,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from tests.support.factories import PASSWORD, make_letter, make_organizer
+from tests.e2e.helpers import log_in
+from tests.support.factories import make_letter, make_organizer
 from undersigned.delivery.models import ResponseEntry
 from undersigned.letters.states import State
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/manage/")
 
 
 def test_editor_records_answers_and_public_page_shows_timeline(
@@ -29,7 +22,7 @@ def test_editor_records_answers_and_public_page_shows_timeline(
     letter = make_letter(state=State.DELIVERED, owner=owner)
     today = timezone.localdate()
 
-    _log_in(page, base, "owner@organizers.test")
+    log_in(page, base, "owner@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/responses/")
     page.get_by_label("Demand").select_option(label="2. Publish what we sell")
     page.get_by_label("Answer", exact=True).select_option(label="Refused")
@@ -71,7 +64,7 @@ def test_viewer_reads_answers_without_a_form(live_server: object, page: Page) ->
     letter = make_letter(state=State.DELIVERED)
     Membership.objects.create(user=viewer, letter=letter, role=Role.VIEWER)
 
-    _log_in(page, base, "viewer@organizers.test")
+    log_in(page, base, "viewer@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/responses/")
     headings = page.get_by_role("heading", level=2).all_inner_texts()
     assert headings == ["1. Cancel all active offers", "2. Publish what we sell"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.e2e.helpers import log_in
 from tests.support.factories import PASSWORD, make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from tests.support.smtp import SmtpSink
@@ -17,14 +18,6 @@ from undersigned.letters.states import State
 pytestmark = pytest.mark.e2e
 
 
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/manage/")
-
-
 def test_organizer_writes_letter_with_demand_pdf_and_arabic_then_opens_it(
     live_server: object, page: Page, tmp_path: Path
 ) -> None:
@@ -33,7 +26,7 @@ def test_organizer_writes_letter_with_demand_pdf_and_arabic_then_opens_it(
     pdf = tmp_path / "budget.pdf"
     pdf.write_bytes(minimal_pdf("Budget 2031"))
 
-    _log_in(page, base, "ana@organizers.test")
+    log_in(page, base, "ana@organizers.test")
     page.get_by_role("link", name="Start a new letter").click()
     page.get_by_label("Address").fill("pause-the-cluster")
     page.get_by_label("Title", exact=True).fill("Pause the cluster")
@@ -85,7 +78,7 @@ def test_organizer_cannot_reach_another_organizers_letter(live_server: object, p
     make_organizer("ana@organizers.test")
     make_letter("bens-letter", state=State.DRAFT, owner=make_organizer(), title="Ben's secret")
 
-    _log_in(page, base, "ana@organizers.test")
+    log_in(page, base, "ana@organizers.test")
     response = page.goto(f"{base}/manage/letters/bens-letter/")
     theirs = page.locator("main").inner_text()
     page.goto(f"{base}/manage/letters/no-such-letter/")
@@ -104,7 +97,7 @@ def test_invited_coorganizer_accepts_by_email_link(
     owner = make_organizer("ana@organizers.test", display_name="Ana")
     letter = make_letter("shared-letter", state=State.DRAFT, owner=owner, title="Shared")
 
-    _log_in(page, base, "ana@organizers.test")
+    log_in(page, base, "ana@organizers.test")
     page.goto(f"{base}/manage/letters/shared-letter/")
     page.get_by_role("link", name="Invite a co-organizer").click()
     page.get_by_label("Email").fill("ben@example.org")

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.delivery.updates_helpers import letter_in, subscribe
-from tests.support.factories import PASSWORD, make_organizer
+from tests.e2e.helpers import log_in
+from tests.support.factories import make_organizer
 from tests.support.smtp import Received, SmtpSink
 from undersigned.signing.models import Signature
 
@@ -35,11 +36,7 @@ def test_organizer_sends_update_and_signer_unsubscribes(
     subscribe(letter, "ana@example.org")
     subscribe(letter, "ben@example.org", "de")
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill("owner@organizers.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/manage/")
+    log_in(page, base, "owner@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/updates/")
     assert page.locator("#subscribers").inner_text() == (
         "2 signers asked for updates and will get the next one."

@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.delivery.updates_helpers import fan_out
+from tests.e2e.helpers import log_in
 from tests.signing.helpers import last_message, sign, text_of
-from tests.support.factories import PASSWORD, make_letter, make_organizer
+from tests.support.factories import make_letter, make_organizer
 from undersigned.letters import services
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
@@ -19,14 +20,6 @@ from undersigned.signing.models import Signature
 pytestmark = pytest.mark.e2e
 
 NOTE = "Demand 2 now names the 2024 contract."
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/manage/")
 
 
 def test_amendment_in_the_browser_and_a_subscriber_signs_the_new_version(
@@ -39,7 +32,7 @@ def test_amendment_in_the_browser_and_a_subscriber_signs_the_new_version(
     sign(letter, "ana@example.org", updates=True, name="Ana Lima")  # type: ignore[arg-type]
     log_sequence_all()
 
-    _log_in(page, base, "owner@organizers.test")
+    log_in(page, base, "owner@organizers.test")
     page.goto(f"{base}/manage/letters/{letter.slug}/")
     assert (
         page.locator(".notice")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +70,15 @@ def stop(process: subprocess.Popen[bytes], sig: int, timeout: float = 20) -> str
     process.send_signal(sig)
     output, _ = process.communicate(timeout=timeout)
     return output.decode(errors="replace")
+
+
+def wait_until(
+    condition: Callable[[], object], *, timeout: float = 60.0, poll: float = 0.05
+) -> None:
+    """Poll `condition` until it is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(poll)
+    raise AssertionError("timed out")
