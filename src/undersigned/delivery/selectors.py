@@ -20,6 +20,7 @@ from undersigned.delivery.models import (
 )
 from undersigned.delivery.services.updates import UNSUBSCRIBE, update_next_at
 from undersigned.letters.models import LANGUAGES, Demand, DemandText, Letter, LetterText
+from undersigned.letters.selectors import default_first
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.signing.codes import signature_link_id
@@ -220,7 +221,7 @@ def updates_overview(*, letter: Letter) -> UpdatesOverview:
 def update_languages(*, letter: Letter) -> list[tuple[str, str]]:
     """(code, name) of the letter's languages, its default first: those an update may use."""
     codes = LetterText.objects.filter(letter=letter).values_list("language", flat=True)
-    ordered = sorted(codes, key=lambda code: (code != letter.default_language, code))
+    ordered = default_first(codes, letter.default_language)
     return [(code, LANGUAGES.get(code, code)) for code in ordered]
 
 

@@ -31,8 +31,7 @@ from undersigned.accounts.models import Membership, Role
 from undersigned.letters.models import Letter, LetterText, Milestone, MilestoneNotice
 from undersigned.letters.states import State
 from undersigned.mail.services import mail_send
-from undersigned.publiclog.selectors import published_counts
-from undersigned.signing.selectors import letter_counts
+from undersigned.publiclog.selectors import published_total
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +62,6 @@ def milestones_due(*, letter: Letter, count: int, now: datetime) -> list[Milesto
     if letter.deadline is not None and now < letter.deadline <= now + DEADLINE_NOTICE:
         due.append(Milestone.DEADLINE_24H)
     return due
-
-
-def published_total(*, letter_id: int) -> int:
-    """The count the public letter page shows (letters/selectors.py letter_page)."""
-    published, _ = published_counts(live=letter_counts(letter_id=letter_id), letter_id=letter_id)
-    return published.total
 
 
 def milestones_notify(*, letter: Letter) -> int:

@@ -6,7 +6,7 @@ letter page and the API are what a crowd of readers reloads (DESIGN.md section 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from undersigned.letters.models import (
     LetterText,
 )
 from undersigned.letters.states import PUBLIC_STATES, State
-from undersigned.publiclog.selectors import published_counts
+from undersigned.publiclog.selectors import published_counts, published_total
 from undersigned.signing.models import Tier
 from undersigned.signing.selectors import Counts, letter_counts
 
@@ -40,6 +40,11 @@ _MAX_ID = 2**63
 
 def direction(language: str) -> str:
     return "rtl" if language in RTL_LANGUAGES else "ltr"
+
+
+def default_first(codes: Iterable[str], default: str) -> list[str]:
+    """Language codes in the order pages list them: the letter's own first, then by code."""
+    return sorted(codes, key=lambda code: (code != default, code))
 
 
 def choose_language(
@@ -119,9 +124,7 @@ def public_letter_list() -> list[LetterListing]:
             language=letter.default_language,
             direction=direction(letter.default_language),
             # Two small indexed reads per letter; the start page lists at most _HOME_LIMIT.
-            total=published_counts(live=letter_counts(letter_id=letter.pk), letter_id=letter.pk)[
-                0
-            ].total,
+            total=published_total(letter_id=letter.pk),
             goal=letter.goal,
             deadline=letter.deadline,
         )
@@ -251,7 +254,7 @@ def letter_page(*, letter: Letter, requested: str | None, accept_language: str) 
         # A public letter always has its default text; without one there is nothing to show.
         raise Http404("This letter has no text.")
     default = letter.default_language if letter.default_language in titles else min(titles)
-    available = sorted(titles, key=lambda code: (code != default, code))
+    available = default_first(titles, default)
     language = choose_language(
         available=available,
         requested=requested,

@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from undersigned.common.text import clean_text
 from undersigned.crypto.canonical import canonical_json
 from undersigned.letters.models import Letter, LetterVersion
+from undersigned.letters.selectors import default_first
 from undersigned.letters.states import State
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.selectors import letter_text_document
@@ -193,7 +194,7 @@ def public_version(*, letter: Letter, number: int, language: str | None) -> Show
     return ShownVersion(
         row=row,
         language=shown,
-        languages=sorted(texts, key=lambda code: (code != default, code)),
+        languages=default_first(texts, default),
         title=texts[shown].get("title", ""),
         body=texts[shown].get("body", ""),
         demands=[

@@ -31,7 +31,7 @@ from undersigned.crypto.tiles import parse_tile_path as _parse_tile_path
 from undersigned.letters.models import RTL_LANGUAGES, Demand, Letter
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry, Tile
 from undersigned.signing.models import Signature
-from undersigned.signing.selectors import Counts
+from undersigned.signing.selectors import Counts, letter_counts
 
 
 def log_url(*, slug: str) -> str:
@@ -85,6 +85,12 @@ def published_counts(*, live: Counts, letter_id: int) -> tuple[Counts, int]:
     per_tier = {tier: int((stored or {}).get(tier, 0)) for tier in live.per_tier}
     published = Counts(per_tier=per_tier, tokens=live.tokens)
     return published, max(0, live.total - published.total)
+
+
+def published_total(*, letter_id: int) -> int:
+    """The published count the letter page shows (all tiers), from the log's state."""
+    published, _ = published_counts(live=letter_counts(letter_id=letter_id), letter_id=letter_id)
+    return published.total
 
 
 def log_state(*, letter_id: int) -> LogState | None:

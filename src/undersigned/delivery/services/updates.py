@@ -31,6 +31,7 @@ from undersigned.common.text import clean_text
 from undersigned.delivery.document import letter_url
 from undersigned.delivery.models import Update, UpdateKind
 from undersigned.letters.models import Letter, LetterText, LetterVersion
+from undersigned.letters.selectors import default_first
 from undersigned.letters.states import State
 from undersigned.mail.services import outbox_enqueue_many, render_email, unsubscribe_headers
 from undersigned.signing.codes import signature_link_id, signature_link_token
@@ -121,7 +122,7 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
     open, closed or delivered, within UPDATE_INTERVAL of the last update, or for bad text.
     """
     titles = dict(LetterText.objects.filter(letter=letter).values_list("language", "title"))
-    languages = sorted(titles, key=lambda code: (code != letter.default_language, code))
+    languages = default_first(titles, letter.default_language)
     cleaned = _texts_clean(texts, languages=languages, default=letter.default_language)
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter.pk)
