@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from undersigned.accounts.models import User
 from undersigned.accounts.services import organizer_create
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import AddendumKind, Letter
 from undersigned.letters.states import State
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from undersigned.accounts.forms import InvitationAcceptForm, add_service_error
+from undersigned.web.manage.forms_accounts import InvitationAcceptForm, add_service_error
 
 
 class _Form(forms.Form):

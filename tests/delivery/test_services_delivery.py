@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from tests.delivery.helpers import letter_with_every_tier
 from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
+from undersigned.campaign.letters import letter_text_set, letter_transition
 from undersigned.crypto import logentries
 from undersigned.delivery import pdf as pdf_module
 from undersigned.delivery.models import Delivery, DeliveryState
@@ -28,7 +29,6 @@ from undersigned.delivery.services import (
     delivery_request,
 )
 from undersigned.letters.models import Letter
-from undersigned.letters.services import letter_text_set, letter_transition
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage
 from undersigned.publiclog.models import EntryKind, LogState, PendingEntry

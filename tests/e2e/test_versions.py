@@ -11,7 +11,7 @@ from tests.delivery.updates_helpers import fan_out
 from tests.e2e.helpers import log_in
 from tests.signing.helpers import last_message, sign, text_of
 from tests.support.factories import make_letter, make_organizer
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.publiclog.sequencer import log_sequence_all

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.support.factories import make_letter
-from undersigned.letters.forms import DemandForm, DomainsField, LetterForm, TextForm
-from undersigned.letters.selectors_manage import managed_letter
 from undersigned.letters.states import State
+from undersigned.web.manage.dashboard import managed_letter
+from undersigned.web.manage.forms_letters import DemandForm, DomainsField, LetterForm, TextForm
 
 
 @pytest.mark.parametrize(

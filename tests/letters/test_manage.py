@@ -14,7 +14,7 @@ from tests.signing.helpers import sign
 from tests.support.factories import make_addendum, make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from undersigned.accounts.models import Invitation, Membership, Role, User
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage

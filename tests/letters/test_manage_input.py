@@ -15,7 +15,7 @@ from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from undersigned.accounts.models import User
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import Addendum, Letter, LetterText, LetterVersion
 from undersigned.letters.states import State
 

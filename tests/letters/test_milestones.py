@@ -17,7 +17,7 @@ from django.utils import timezone
 from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer, set_counts
 from undersigned.accounts.models import Membership, Role, User
-from undersigned.letters.milestones import milestones_due, milestones_job, milestones_notify
+from undersigned.campaign.milestones import milestones_due, milestones_job, milestones_notify
 from undersigned.letters.models import Letter, MilestoneNotice
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage

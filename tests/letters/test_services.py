@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.support.factories import make_letter, make_organizer
 from tests.support.pdf import minimal_pdf
 from undersigned.accounts.models import Membership, Role, User
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import Addendum, Demand, DemandText, Letter, LetterText
 from undersigned.letters.states import State
 

@@ -15,7 +15,7 @@ from django.test import Client
 from tests.signing.helpers import details, last_message, outbox_code, sign, start
 from tests.support.factories import make_letter, make_organizer
 from undersigned.accounts.models import User
-from undersigned.letters import services
+from undersigned.campaign import letters as services
 from undersigned.letters.models import Demand, Letter, LetterText, LetterVersion
 from undersigned.letters.states import State
 from undersigned.letters.versions import letter_versions

@@ -11,7 +11,7 @@ from django.db import connection
 
 from tests.signing.helpers import details
 from tests.support.factories import make_letter, make_organizer
-from undersigned.letters import services as letters
+from undersigned.campaign import letters
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.publiclog.models import Entry, EntryKind, LogState

@@ -11,8 +11,8 @@ from django.test import Client
 
 from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer
+from undersigned.campaign import letters as services
 from undersigned.crypto.canonical import canonical_json
-from undersigned.letters import services
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.publiclog.models import EntryKind, PendingEntry

@@ -22,9 +22,9 @@ from tests.signing.helpers import outbox_code
 from tests.support.dbsearch import as_text
 from tests.support.factories import make_letter
 from tests.support.smtp import SmtpSink
+from undersigned.campaign.management.commands.worker import run_worker
 from undersigned.crypto import tokens
 from undersigned.letters.models import Letter
-from undersigned.mail.management.commands.worker import run_worker
 from undersigned.mail.models import OutboxMessage
 from undersigned.publiclog.sequencer import log_sequence_all
 from undersigned.signing import services

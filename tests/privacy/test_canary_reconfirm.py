@@ -13,10 +13,10 @@ from django.test import Client
 from tests.support.dbsearch import places, search_database
 from tests.support.factories import make_letter, make_organizer
 from tests.support.smtp import SmtpSink
+from undersigned.campaign import letters as services
+from undersigned.campaign.management.commands.worker import run_worker
 from undersigned.delivery.services import updates_fanout_job
-from undersigned.letters import services
 from undersigned.letters.states import State
-from undersigned.mail.management.commands.worker import run_worker
 from undersigned.signing.models import Signature
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,10 +11,10 @@ from tests.delivery.updates_helpers import fan_out, letter_in, subscribe, texts
 from tests.support.dbsearch import places, search_database
 from tests.support.factories import make_organizer
 from tests.support.smtp import SmtpSink
+from undersigned.campaign.letters import letter_transition
+from undersigned.campaign.management.commands.worker import run_worker
 from undersigned.delivery.services import update_send
-from undersigned.letters.services import letter_transition
 from undersigned.letters.states import State
-from undersigned.mail.management.commands.worker import run_worker
 from undersigned.signing.mailbox import decrypt_address
 from undersigned.signing.models import Signature
 

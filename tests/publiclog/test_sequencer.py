@@ -206,7 +206,7 @@ def test_signature_entries_keep_their_receipt_bytes() -> None:
 
 
 def test_worker_round_runs_the_sequencer(monkeypatch: pytest.MonkeyPatch) -> None:
-    from undersigned.mail.jobs import run_jobs_once
+    from undersigned.campaign.jobs import run_jobs_once
 
     monkeypatch.setattr(sequencer, "_last_run", float("-inf"))
     letter = make_letter()

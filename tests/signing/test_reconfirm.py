@@ -10,7 +10,7 @@ from django.test import Client
 from tests.delivery.updates_helpers import fan_out
 from tests.signing.helpers import last_message, sign, text_of
 from tests.support.factories import make_letter, make_organizer
-from undersigned.letters import services as letters
+from undersigned.campaign import letters
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage

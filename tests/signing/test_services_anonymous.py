@@ -16,10 +16,10 @@ from tests.signing.anonymous_helpers import (
 )
 from tests.signing.helpers import code_in, last_message, outbox_code, sign, start
 from tests.support.factories import make_letter, make_organizer
+from undersigned.campaign.letters import letter_transition
 from undersigned.crypto import logentries, tokens
 from undersigned.crypto.anonymous import letter_challenge
 from undersigned.letters.models import Letter
-from undersigned.letters.services import letter_transition
 from undersigned.letters.states import State
 from undersigned.publiclog.models import EntryKind, PendingEntry
 from undersigned.signing import services

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "undersigned.publiclog",
     "undersigned.mail",
     "undersigned.delivery",
+    "undersigned.campaign",
+    "undersigned.web",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +79,7 @@ MIDDLEWARE = [
     "undersigned.common.middleware.SecurityHeadersMiddleware",
 ]
 
-ROOT_URLCONF = "undersigned.urls"
+ROOT_URLCONF = "undersigned.web.urls"
 WSGI_APPLICATION = "undersigned.wsgi.application"
 
 TEMPLATES = [

@@ -1,0 +1,88 @@
+"""The public HTTP API (DESIGN.md section 8): one NinjaAPI with a router per app.
+
+Every error leaves as {"error": {"code": ..., "message": ...}} with a 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from undersigned.common.errors import ApiError
+
+
+class StrictParser(Parser):
+    """JSON bodies must be valid UTF-8 JSON objects; anything else is a clear 400."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(400, "invalid_utf8", "The request body is not valid UTF-8.") from exc
+        try:
+            data = json.loads(text) if text.strip() else {}
+        except ValueError as exc:
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
+        if not isinstance(data, dict):
+            raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+        return data
+
+
+api = NinjaAPI(
+    title="undersigned API",
+    version="1",
+    description="Open letters with verified signatures and a public log.",
+    urls_namespace="api",
+    docs_url=None,
+    parser=StrictParser(),
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": message}}, status=status
+    )
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors[:10]:
+        where = ".".join(str(part) for part in error.get("loc", ())[1:]) or "body"
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return error_response(request, 422, "invalid_input", "; ".join(problems) or "Invalid input.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized", "Authentication required.")
+
+
+def _register_routers() -> None:
+    from undersigned.web.api.anonymous import router as anonymous_router
+    from undersigned.web.api.letters import router as letters_router
+    from undersigned.web.api.log import router as publiclog_router
+    from undersigned.web.api.signing import router as signing_router
+
+    api.add_router("/letters/", letters_router)
+    api.add_router("/letters/", signing_router)
+    api.add_router("/letters/", anonymous_router)
+    api.add_router("/letters/", publiclog_router)
+
+
+_register_routers()

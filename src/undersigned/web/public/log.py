@@ -1,0 +1,75 @@
+"""The log as C2SP tlog-tiles (checkpoint, tiles, entry bundles), its key, and its page."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from undersigned.accounts.permissions import access_public_log
+from undersigned.publiclog import selectors
+from undersigned.publiclog.models import LogState
+from undersigned.web.public.forms_log import ReceiptForm
+
+_IMMUTABLE = "public, max-age=31536000, immutable"
+_SHORT = "public, max-age=60"
+
+
+def _static(body: bytes | str, content_type: str, cache: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = cache
+    # Anyone may check the log, including from a page of their own.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _state(slug: str) -> LogState:
+    state = selectors.log_state(letter_id=access_public_log(slug=slug).pk)
+    if state is None:
+        raise Http404("This letter has no log yet.")
+    return state
+
+
+@require_safe
+def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
+    text = _state(slug).checkpoint
+    return _static(text, "text/plain; charset=utf-8", "no-cache")
+
+
+@require_safe
+def vkey(request: HttpRequest, slug: str) -> HttpResponse:
+    return _static(_state(slug).vkey + "\n", "text/plain; charset=utf-8", _SHORT)
+
+
+@require_safe
+def tile(request: HttpRequest, slug: str, path: str) -> HttpResponse:
+    letter = access_public_log(slug=slug)
+    ref = selectors.parse_tile_path(f"tile/{path}")
+    data = None if ref is None else selectors.log_tile(letter_id=letter.pk, ref=ref)
+    if ref is None or data is None:
+        raise Http404("No such tile.")
+    return _static(data, "application/octet-stream", _SHORT if ref.is_partial else _IMMUTABLE)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    letter = access_public_log(slug=slug)
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
+    result = None
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            pasted = form.cleaned_data["receipt"]
+            result = selectors.receipt_check(
+                letter=letter,
+                entry=pasted.entry,
+                leaf_hash_hex=pasted.leaf_hash,
+                secret=pasted.secret,
+            )
+        else:
+            status = 400
+    context = {**selectors.log_page(letter=letter), "form": form, "result": result}
+    return render(request, "publiclog/log.html", context, status=status)
