@@ -10,8 +10,8 @@ from django.test import Client
 from tests.support.factories import make_addendum, make_letter, set_counts
 from undersigned.letters.models import LetterVersion
 from undersigned.letters.states import State
+from undersigned.letters.versions import letter_text_hash
 from undersigned.publiclog.models import LogState
-from undersigned.publiclog.selectors import letter_text_hash
 
 pytestmark = pytest.mark.django_db
 

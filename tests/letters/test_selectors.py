@@ -5,15 +5,15 @@ from django.http import Http404
 
 from tests.support.factories import make_addendum, make_letter, set_counts
 from undersigned.letters.models import LetterText
-from undersigned.letters.selectors import (
+from undersigned.letters.presentation import choose_language
+from undersigned.letters.states import State
+from undersigned.web.public.pages import (
     addendum_filename,
-    choose_language,
     letter_document,
     letter_page,
     public_addendum,
     public_letter_list,
 )
-from undersigned.letters.states import State
 
 AVAILABLE = ["en", "ar", "de"]
 

@@ -18,13 +18,13 @@ from undersigned.accounts.models import User
 from undersigned.campaign import letters as services
 from undersigned.letters.models import Demand, Letter, LetterText, LetterVersion
 from undersigned.letters.states import State
-from undersigned.letters.versions import letter_versions
+from undersigned.letters.versions import letter_text_hash
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry
-from undersigned.publiclog.selectors import letter_text_hash
 from undersigned.publiclog.sequencer import log_sequence_all
 from undersigned.signing import services as signing
 from undersigned.signing.errors import LetterAmended
 from undersigned.signing.models import Issuance, Signature
+from undersigned.web.public.versions import letter_versions
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from undersigned.crypto.note import (
     parse_note,
     verifier_from_vkey,
 )
+from undersigned.letters.versions import letter_text_hash
 from undersigned.publiclog import services
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry
-from undersigned.publiclog.selectors import letter_text_hash
 from undersigned.publiclog.sequencer import log_sequence
 from undersigned.signing.models import IssuanceKey, Signature
 

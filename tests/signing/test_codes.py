@@ -47,7 +47,7 @@ def test_invite_code_with_foreign_characters_is_refused() -> None:
 
 
 def test_receipt_commitment_is_sha256_hex() -> None:
-    assert codes.receipt_commitment("abc") == (
+    assert codes.receipt_lookup_hash("abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
 

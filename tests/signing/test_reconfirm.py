@@ -87,7 +87,7 @@ def test_reconfirm_moves_the_signature_to_the_new_version(client: Client) -> Non
     assert (active.version, active.name, active.tier) == (2, "Ana Lima", "public")
     assert active.updates_address is not None
     assert (old.name, old.mailbox_hash, old.updates_address) == ("", None, None)
-    assert old.receipt_commitment == codes.receipt_commitment(first.secret)
+    assert old.receipt_commitment == codes.receipt_lookup_hash(first.secret)
     # Counted once before and after; the log shows the move.
     assert letter_counts(letter_id=letter.pk).total == 1
     log_sequence_all()
@@ -126,7 +126,7 @@ def test_reconfirm_token_of_another_letter_is_refused() -> None:
     other = _open_letter()
     signed = sign(letter, "ana@example.org", updates=True)  # type: ignore[arg-type]
     _amend(letter)
-    signature = Signature.objects.get(receipt_commitment=codes.receipt_commitment(signed.secret))
+    signature = Signature.objects.get(receipt_commitment=codes.receipt_lookup_hash(signed.secret))
     token = codes.signature_link_token(signature.pk, "reconfirm")
     with pytest.raises(NothingToReconfirm):
         services.signature_reconfirm(letter=other, token=token)

@@ -67,7 +67,7 @@ def test_confirm_creates_signature_and_counts_it(letter: Letter) -> None:
 
     signature = Signature.objects.get()
     assert (signature.tier, signature.name, signature.title) == ("public", "Ana Lima", "Engineer")
-    assert signature.receipt_commitment == codes.receipt_commitment(receipt.secret)
+    assert signature.receipt_commitment == codes.receipt_lookup_hash(receipt.secret)
     assert (receipt.tier, receipt.signed_on) == ("public", timezone.localdate())
     assert letter_counts(letter_id=letter.pk).per_tier == {
         "public": 1,

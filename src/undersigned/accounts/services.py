@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from undersigned.accounts.models import Invitation, Membership, Role, User
 from undersigned.common.text import clean_text
-from undersigned.letters.models import Letter, LetterText
+from undersigned.letters.models import Letter
+from undersigned.letters.presentation import letter_title
 from undersigned.mail.services import mail_send
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -96,11 +97,6 @@ def organizer_create(
     return user
 
 
-def _letter_title(letter: Letter) -> str:
-    text = LetterText.objects.filter(letter=letter, language=letter.default_language).first()
-    return text.title if text is not None else letter.slug
-
-
 @transaction.atomic
 def invitation_create(
     *,
@@ -152,7 +148,7 @@ def invitation_create(
             to=address,
             context={
                 "inviter": str(invited_by) if invited_by else "",
-                "letter_title": _letter_title(letter) if letter else "",
+                "letter_title": letter_title(letter, letter.default_language) if letter else "",
                 "role": role.label.lower(),
                 "url": url,
                 "expires": invitation.expires_at,

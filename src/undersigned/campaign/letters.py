@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +25,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from undersigned.accounts.models import Membership, Role, User
+from undersigned.campaign.amendments import text_change
 from undersigned.common.text import clean_text
+from undersigned.letters.locks import letter_editable, letter_locked
 from undersigned.letters.models import (
     Addendum,
     Demand,
@@ -34,7 +35,7 @@ from undersigned.letters.models import (
     Letter,
     LetterText,
 )
-from undersigned.letters.states import EDITABLE_STATES, State, TransitionError, check_transition
+from undersigned.letters.states import State, TransitionError, check_transition
 from undersigned.letters.validation import (
     BODY_MAX,
     DEMAND_MAX,
@@ -50,7 +51,7 @@ from undersigned.letters.validation import (
     recipient_email_clean,
     slug_clean,
 )
-from undersigned.letters.versions import amendment_begin, amendment_finish, version_record
+from undersigned.letters.versions import version_record
 from undersigned.signing.services import anonymous_open, letter_secrets_purge
 
 logger = logging.getLogger(__name__)
@@ -100,32 +101,6 @@ def _text_clean(errors: FieldErrors, *, title: str, body: str) -> dict[str, str]
     if values["title"] == "":
         errors.add("title", "Please give the letter a title.")
     return values
-
-
-def _locked(letter: Letter) -> Letter:
-    """The letter's row, locked, so concurrent edits and transitions apply one after another."""
-    return Letter.objects.select_for_update().get(pk=letter.pk)
-
-
-def _editable(letter: Letter) -> Letter:
-    locked = _locked(letter)
-    if locked.state not in EDITABLE_STATES:
-        raise ValidationError(
-            f"This letter is {State(locked.state).label.lower()}; it can no longer be changed."
-        )
-    return locked
-
-
-@contextmanager
-def _text_change(letter: Letter, note: str) -> Iterator[Letter]:
-    """The locked letter, for a change to its text; an open letter gets a new version after it
-    (letters/versions.py). An exception in the change skips that, and the caller's transaction
-    rolls everything back."""
-    locked = _editable(letter)
-    amending = amendment_begin(letter=locked, note=note)
-    yield locked
-    if amending is not None:
-        amendment_finish(letter=locked, amendment=amending)
 
 
 @transaction.atomic
@@ -190,7 +165,7 @@ def letter_update(
     deliver_at: datetime | None,
 ) -> Letter:
     """The letter's settings and its default-language title and text."""
-    letter = _editable(letter)
+    letter = letter_editable(letter)
     errors = FieldErrors()
     fields = _settings_clean(
         errors,
@@ -248,7 +223,7 @@ def letter_text_set(
 
     On an open letter that has been signed, `note` says what the amendment changes.
     """
-    with _text_change(letter, note) as locked:
+    with text_change(letter, note) as locked:
         return _letter_text_set(locked, language, title, body, demands or {})
 
 
@@ -279,7 +254,7 @@ def _letter_text_set(
 @transaction.atomic
 def letter_text_remove(*, letter: Letter, language: str, note: str = "") -> None:
     """Removes a translation: the letter's text and its demands' texts in that language."""
-    with _text_change(letter, note) as letter:
+    with text_change(letter, note) as letter:
         if language == letter.default_language:
             raise ValidationError("The text in the letter's own language cannot be removed.")
         LetterText.objects.filter(letter=letter, language=language).delete()
@@ -296,7 +271,7 @@ def _renumber(demands: list[Demand]) -> None:
 @transaction.atomic
 def demand_add(*, letter: Letter, texts: Mapping[str, str], note: str = "") -> Demand:
     """A new last demand; `texts` (language -> text) must include the letter's language."""
-    with _text_change(letter, note) as letter:
+    with text_change(letter, note) as letter:
         count = Demand.objects.filter(letter=letter).count()
         if count >= MAX_DEMANDS:
             raise ValidationError(f"A letter can have at most {MAX_DEMANDS} demands.")
@@ -311,7 +286,7 @@ def demand_add(*, letter: Letter, texts: Mapping[str, str], note: str = "") -> D
 
 @transaction.atomic
 def demand_update(*, demand: Demand, texts: Mapping[str, str], note: str = "") -> Demand:
-    with _text_change(demand.letter, note) as letter:
+    with text_change(demand.letter, note) as letter:
         errors = FieldErrors()
         _demand_texts_set(errors, letter=letter, demand=demand, texts=texts, key="text_{language}")
         errors.raise_if_any()
@@ -320,7 +295,7 @@ def demand_update(*, demand: Demand, texts: Mapping[str, str], note: str = "") -
 
 @transaction.atomic
 def demand_remove(*, demand: Demand, note: str = "") -> None:
-    with _text_change(demand.letter, note) as letter:
+    with text_change(demand.letter, note) as letter:
         demand.delete()
         _renumber(list(Demand.objects.filter(letter=letter)))
 
@@ -328,7 +303,7 @@ def demand_remove(*, demand: Demand, note: str = "") -> None:
 @transaction.atomic
 def demand_move(*, demand: Demand, offset: int, note: str = "") -> None:
     """Moves a demand `offset` places (negative is up), stopping at either end."""
-    with _text_change(demand.letter, note) as letter:
+    with text_change(demand.letter, note) as letter:
         demands = list(Demand.objects.filter(letter=letter))
         index = next(i for i, d in enumerate(demands) if d.pk == demand.pk)
         moved = demands.pop(index)
@@ -348,7 +323,7 @@ def addendum_add(
     translation_of: Addendum | None = None,
 ) -> Addendum:
     """A supporting document, its bytes kept in the database with their SHA-256 and size."""
-    letter = _editable(letter)
+    letter = letter_editable(letter)
     if Addendum.objects.filter(letter=letter).count() >= MAX_ADDENDA:
         raise ValidationError(f"A letter can have at most {MAX_ADDENDA} addenda.")
     errors = FieldErrors()
@@ -389,7 +364,7 @@ def addendum_add(
 @transaction.atomic
 def addendum_remove(*, addendum: Addendum) -> None:
     """Removes an addendum and, with it, its translations."""
-    _editable(addendum.letter)
+    letter_editable(addendum.letter)
     addendum.delete()
 
 
@@ -408,7 +383,7 @@ def _open_problems(letter: Letter) -> list[str]:
 @transaction.atomic
 def letter_transition(*, letter: Letter, target: str, user: User) -> Letter:
     """Moves the letter to `target` if the state machine allows it (letters/states.py)."""
-    letter = _locked(letter)
+    letter = letter_locked(letter)
     if target not in State.values:
         raise ValidationError("Unknown state.")
     try:

@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from undersigned.accounts.models import Membership, Role
 from undersigned.letters.models import Letter, LetterText, Milestone, MilestoneNotice
+from undersigned.letters.presentation import letter_url
 from undersigned.letters.states import State
 from undersigned.mail.services import mail_send
-from undersigned.publiclog.selectors import published_total
+from undersigned.signing.selectors import published_total
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def _send(letter: Letter, milestones: list[Milestone], count: int) -> None:
         "goal": letter.goal,
         "deadline": letter.deadline,
         "manage_url": settings.SITE_URL + reverse("manage:letter", kwargs={"slug": letter.slug}),
-        "public_url": settings.SITE_URL + reverse("letters:letter", kwargs={"slug": letter.slug}),
+        "public_url": letter_url(slug=letter.slug),
     }
     for milestone in milestones:
         quarters = dict(GOAL_MILESTONES).get(milestone, 0)

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
-from django.urls import reverse
-
 from undersigned.delivery.pdf import (
     AddendumRef,
     DeliveryDocument,
@@ -17,7 +14,8 @@ from undersigned.delivery.pdf import (
     Signatory,
     VersionRef,
 )
-from undersigned.letters.models import RTL_LANGUAGES, Addendum, Demand, Letter, LetterVersion
+from undersigned.letters.models import Addendum, Demand, Letter, LetterVersion
+from undersigned.letters.presentation import default_first, direction, letter_url
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.selectors import log_url
 from undersigned.signing import tiers
@@ -26,15 +24,9 @@ from undersigned.signing.selectors import ACTIVE, department_breakdown
 from undersigned.signing.tiers import Audience
 
 
-def letter_url(letter: Letter) -> str:
-    return settings.SITE_URL + reverse("letters:letter", kwargs={"slug": letter.slug})
-
-
 def _texts(letter: Letter) -> list[LetterText]:
-    rows = sorted(
-        letter.texts.values_list("language", "title", "body"),
-        key=lambda row: (row[0] != letter.default_language, row[0]),
-    )
+    found = {row[0]: row for row in letter.texts.values_list("language", "title", "body")}
+    rows = [found[code] for code in default_first(found, letter.default_language)]
     demands = [
         {text.language: text.text for text in demand.texts.all()}
         for demand in Demand.objects.filter(letter=letter).prefetch_related("texts")
@@ -43,7 +35,7 @@ def _texts(letter: Letter) -> list[LetterText]:
     for language, title, body in rows:
         # An untranslated demand is shown in the letter's own language rather than left out.
         shown = tuple(d.get(language) or d.get(letter.default_language, "") for d in demands)
-        texts.append(LetterText(language, language in RTL_LANGUAGES, title, body, shown))
+        texts.append(LetterText(language, direction(language) == "rtl", title, body, shown))
     return texts
 
 
@@ -80,7 +72,7 @@ def delivery_document(*, letter: Letter, log: LogState, delivered_on: date) -> D
         slug=letter.slug,
         recipient_name=letter.recipient_name,
         delivered_on=delivered_on,
-        letter_url=letter_url(letter),
+        letter_url=letter_url(slug=letter.slug),
         texts=_texts(letter),
         addenda=[AddendumRef(*row) for row in addenda],
         tier_counts=[(tiers.rule(tier).label, count) for tier, count in counts.items()],

@@ -20,7 +20,7 @@ from undersigned.delivery.models import (
 )
 from undersigned.delivery.services.updates import UNSUBSCRIBE, update_next_at
 from undersigned.letters.models import LANGUAGES, Demand, DemandText, Letter, LetterText
-from undersigned.letters.selectors import default_first
+from undersigned.letters.presentation import default_first
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.signing.codes import signature_link_id

@@ -1,10 +1,13 @@
-"""The one lock signing takes on a letter row (see letters/versions.py for why)."""
+"""The locks taken on a letter row: organizers' changes take it for update, one after another;
+signing takes it in share mode (see letters/versions.py for why)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from undersigned.letters.models import Letter
+from undersigned.letters.states import EDITABLE_STATES, State
 
 
 def version_hold(*, letter_id: int) -> int:
@@ -23,3 +26,18 @@ def version_hold(*, letter_id: int) -> int:
         return int(row[0]) if row else 0
     found = Letter.objects.filter(pk=letter_id).values_list("version", flat=True).first()
     return int(found or 0)
+
+
+def letter_locked(letter: Letter) -> Letter:
+    """The letter's row, locked, so concurrent edits and transitions apply one after another."""
+    return Letter.objects.select_for_update().get(pk=letter.pk)
+
+
+def letter_editable(letter: Letter) -> Letter:
+    """The letter's row, locked, if its state still allows changes (else a ValidationError)."""
+    locked = letter_locked(letter)
+    if locked.state not in EDITABLE_STATES:
+        raise ValidationError(
+            f"This letter is {State(locked.state).label.lower()}; it can no longer be changed."
+        )
+    return locked

@@ -7,7 +7,6 @@ read only the few tiles on one path, so neither slows down as a log grows.
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 from django.conf import settings
 
 from undersigned.crypto import logentries
-from undersigned.crypto.canonical import canonical_json
 from undersigned.crypto.merkle import ProofError, leaf_hash, verify_inclusion
 from undersigned.crypto.note import NoteError, open_checkpoint, verifier_from_vkey
 from undersigned.crypto.proof import build_proof
@@ -28,31 +26,12 @@ from undersigned.crypto.tiles import (
     tiles_for_size,
 )
 from undersigned.crypto.tiles import parse_tile_path as _parse_tile_path
-from undersigned.letters.models import RTL_LANGUAGES, Demand, Letter
+from undersigned.letters.models import Letter
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry, Tile
-from undersigned.signing.models import Signature
-from undersigned.signing.selectors import Counts, letter_counts
 
 
 def log_url(*, slug: str) -> str:
     return f"{settings.SITE_URL}/l/{slug}/log/"
-
-
-def letter_text_document(*, letter: Letter) -> dict[str, Any]:
-    """The letter's texts and demands, all languages, as the log hashes them (docs/log.md):
-    {"demands": [{lang: text}, ...in order], "texts": {lang: {"body", "title"}}}."""
-    texts = {t.language: {"title": t.title, "body": t.body} for t in letter.texts.all()}
-    demands = [
-        {t.language: t.text for t in demand.texts.all()}
-        for demand in Demand.objects.filter(letter=letter).prefetch_related("texts")
-    ]
-    return {"texts": texts, "demands": demands}
-
-
-def letter_text_hash(*, letter: Letter) -> str:
-    """SHA-256 (hex) of the canonical JSON of letter_text_document, so anyone holding the
-    published texts can recompute it."""
-    return hashlib.sha256(canonical_json(letter_text_document(letter=letter))).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -75,22 +54,16 @@ def log_counts(*, letter_id: int) -> LogCounts:
     return LogCounts(counts, sum(counts.values()), pending, size)
 
 
-def published_counts(*, live: Counts, letter_id: int) -> tuple[Counts, int]:
-    """The published count (the log's, per tier) and how many confirmed signatures still wait.
-
-    `live` are the signing counters; the difference is what the next checkpoint will add, so
-    neither number needs a COUNT(*) (DESIGN.md section 10).
-    """
+def log_tier_counts(*, letter_id: int) -> dict[str, int]:
+    """Live signatures per tier as of the latest checkpoint (the sequencer keeps them)."""
     stored = LogState.objects.filter(letter_id=letter_id).values_list("counts", flat=True).first()
-    per_tier = {tier: int((stored or {}).get(tier, 0)) for tier in live.per_tier}
-    published = Counts(per_tier=per_tier, tokens=live.tokens)
-    return published, max(0, live.total - published.total)
+    return {tier: int(count) for tier, count in (stored or {}).items()}
 
 
-def published_total(*, letter_id: int) -> int:
-    """The published count the letter page shows (all tiers), from the log's state."""
-    published, _ = published_counts(live=letter_counts(letter_id=letter_id), letter_id=letter_id)
-    return published.total
+def log_version_counts(*, letter_id: int) -> dict[str, int]:
+    """Live signatures per version of the text ("1", "2", ...), as of the latest checkpoint."""
+    counts = LogState.objects.filter(letter_id=letter_id).values_list("version_counts", flat=True)
+    return dict(counts.first() or {})
 
 
 def log_state(*, letter_id: int) -> LogState | None:
@@ -113,20 +86,6 @@ def log_summary(*, letter: Letter) -> dict[str, Any] | None:
         "total": counts.total,
         "pending": counts.pending,
         "checkpoint": state.checkpoint,
-    }
-
-
-def log_page(*, letter: Letter) -> dict[str, Any]:
-    """What the log page shows: the letter's title, the log's head and how to check it."""
-    text = letter.texts.filter(language=letter.default_language).first() or letter.texts.first()
-    language = text.language if text is not None else letter.default_language
-    return {
-        "letter": letter,
-        "title": text.title if text is not None else letter.slug,
-        "title_language": language,
-        "title_direction": "rtl" if language in RTL_LANGUAGES else "ltr",
-        "log": log_summary(letter=letter),
-        "log_url": log_url(slug=letter.slug),
     }
 
 
@@ -217,17 +176,10 @@ def _removal_kind(letter_id: int, index: int) -> str:
     return str(kind[0]) if kind else ""
 
 
-def _entry_for_secret(letter: Letter, secret: str) -> str | None:
-    # Only the secret was pasted: find the signature it belongs to, as withdrawals do.
-    from undersigned.signing.codes import receipt_commitment
-
-    signature = Signature.objects.filter(
-        letter=letter, receipt_commitment=receipt_commitment(secret)
-    ).values_list("pk", flat=True)
-    if not signature:
-        return None
+def log_entry_of(*, letter_id: int, signature_id: int) -> str | None:
+    """The entry queued or logged for a signature row, as text; None if there is none."""
     for model in (Entry, PendingEntry):
-        rows = model.objects.filter(letter=letter, signature_id=signature[0])
+        rows = model.objects.filter(letter_id=letter_id, signature_id=signature_id)
         data = rows.values_list("data", flat=True).first()
         if data is not None:
             return bytes(data).decode("utf-8")
@@ -237,11 +189,11 @@ def _entry_for_secret(letter: Letter, secret: str) -> str | None:
 def receipt_check(
     *, letter: Letter, entry: str | None, leaf_hash_hex: str, secret: str
 ) -> ReceiptCheck:
-    """Check a receipt against this server's copy of the log (the command line checks alone)."""
+    """Check a receipt against this server's copy of the log (the command line checks alone).
+
+    `entry` None means none was pasted and none belongs to the secret: it is missing."""
     if entry is None:
-        entry = _entry_for_secret(letter, secret)
-        if entry is None:
-            return ReceiptCheck("missing")
+        return ReceiptCheck("missing")
     data = entry.encode("utf-8")
     try:
         parsed = logentries.parse_entry(data)

@@ -3,13 +3,16 @@
 The enqueue functions only write a PendingEntry, inside the caller's transaction, so a signature
 and its log entry commit (or vanish) together; the sequencer (publiclog/sequencer.py) later puts
 queued entries into the tree. Entry formats are in crypto/logentries.py and docs/log.md.
+
+The log knows nothing of its callers: it takes entry bytes built with crypto/logentries.py and
+plain ids, never a signature row, so signing sits above it and not beside it.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,15 +35,13 @@ from undersigned.crypto.note import (
     verifier_from_vkey,
 )
 from undersigned.letters.models import Letter
+from undersigned.letters.versions import letter_text_hash
 from undersigned.publiclog.keys import log_origin, new_signer
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry
-from undersigned.publiclog.selectors import letter_text_hash, log_url
-from undersigned.signing.models import Signature
+from undersigned.publiclog.selectors import log_url
 
 logger = logging.getLogger(__name__)
 
-# Signer fields that the named tiers show to someone, and so bind in the log (salted).
-_FIELDS = logentries.FIELD_NAMES
 MAX_COSIGNATURES = 16
 
 
@@ -70,13 +71,12 @@ def log_open(
 ) -> LogState:
     """Create the letter's log key and queue its genesis entry; a no-op if the log exists.
 
-    The genesis entry carries the letter's anonymous-token issuance key. Without one given, the
-    letter's stored key is used if it has one. A log opened before its letter had a key gets it
+    The genesis entry carries the letter's anonymous-token issuance key, when given (signing
+    opens the log with it: signing/services/anonymous.py). A log opened before its letter had a
+    key gets it
     added to the genesis entry as long as that entry is still queued; once in the log, the
     genesis cannot change, and the error is logged (tokens of that letter would not verify).
     """
-    if issuance_key is None:
-        issuance_key, token_challenge = _stored_issuance_key(letter)
     with transaction.atomic():
         existing = LogState.objects.filter(letter=letter).first()
         if existing is not None:
@@ -109,13 +109,6 @@ def log_open(
         except IntegrityError:
             return LogState.objects.get(letter=letter)
         return state
-
-
-def _stored_issuance_key(letter: Letter) -> tuple[bytes | None, bytes | None]:
-    from undersigned.signing.models import IssuanceKey
-
-    row = IssuanceKey.objects.filter(letter=letter).values_list("spki", "token_challenge").first()
-    return (bytes(row[0]), bytes(row[1])) if row is not None else (None, None)
 
 
 def _add_issuance_key(state: LogState, issuance_key: bytes, token_challenge: bytes) -> None:
@@ -159,39 +152,27 @@ def _ensure_log(letter: Letter) -> None:
         log_open(letter=letter)
 
 
-def log_enqueue_signature(
-    *, signature: Signature, receipt_secret: str, token: bytes | None = None
-) -> LogReceipt:
-    """Queue a confirmed signature; returns the receipt parts the signer must keep."""
-    letter = signature.letter
-    fields = None
-    if signature.tier in logentries.NAMED_FIELD_TIERS:
-        fields = {name: getattr(signature, name) for name in _FIELDS}
-    data = logentries.signature_entry(
-        tier=signature.tier,
-        date=signature.signed_on,
-        secret=receipt_secret,
-        fields=fields,
-        token=token,
-    )
+def log_enqueue_signature(*, letter: Letter, entry: bytes, signature_id: int) -> LogReceipt:
+    """Queue a signature entry (crypto.logentries.signature_entry) for the signature row with id
+    `signature_id`; returns the receipt parts the signer must keep."""
     with transaction.atomic():
         _ensure_log(letter)
-        _queue(letter, EntryKind.SIGNATURE, data, signature=signature)
-    return LogReceipt(data, leaf_hash(data), log_url(slug=letter.slug))
+        _queue(letter, EntryKind.SIGNATURE, entry, signature_id=signature_id)
+    return LogReceipt(entry, leaf_hash(entry), log_url(slug=letter.slug))
 
 
-def log_enqueue_withdrawal(*, signature: Signature) -> None:
+def log_enqueue_withdrawal(*, letter_id: int, signature_id: int, on: date | None = None) -> None:
     """Queue the withdrawal of a signature; the sequencer resolves its entry's index."""
     with transaction.atomic():
         PendingEntry.objects.create(
-            letter_id=signature.letter_id,
+            letter_id=letter_id,
             kind=EntryKind.WITHDRAWAL,
-            targets=[signature.pk],
-            created_on=signature.withdrawn_on or timezone.localdate(),
+            targets=[signature_id],
+            created_on=on or timezone.localdate(),
         )
 
 
-def log_enqueue_invalidation(*, signatures: Iterable[Signature], reason: str) -> int:
+def log_enqueue_invalidation(*, letter_id: int, signature_ids: Sequence[int], reason: str) -> int:
     """Queue the invalidation of signatures of one letter, with a public reason.
 
     Returns the number of entries queued: large invalidations are split so that each entry
@@ -200,24 +181,18 @@ def log_enqueue_invalidation(*, signatures: Iterable[Signature], reason: str) ->
     cleaned = clean_text(reason, field="reason", max_length=logentries.MAX_TEXT)
     if not cleaned:
         raise ValidationError("An invalidation needs a reason; it is published in the log.")
-    targets: dict[int, list[int]] = {}
-    for signature in signatures:
-        targets.setdefault(signature.letter_id, []).append(signature.pk)
-    if len(targets) > 1:
-        raise ValueError("an invalidation concerns the signatures of one letter")
+    ids = sorted(signature_ids)
     step = logentries.MAX_INVALIDATION_INDEXES
     queued = 0
     with transaction.atomic():
-        for letter_id, ids in targets.items():
-            ids.sort()
-            for start in range(0, len(ids), step):
-                PendingEntry.objects.create(
-                    letter_id=letter_id,
-                    kind=EntryKind.INVALIDATION,
-                    targets=ids[start : start + step],
-                    reason=cleaned,
-                )
-                queued += 1
+        for start in range(0, len(ids), step):
+            PendingEntry.objects.create(
+                letter_id=letter_id,
+                kind=EntryKind.INVALIDATION,
+                targets=ids[start : start + step],
+                reason=cleaned,
+            )
+            queued += 1
     return queued
 
 

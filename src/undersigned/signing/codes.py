@@ -54,7 +54,9 @@ def new_receipt_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def receipt_commitment(secret: str) -> str:
+def receipt_lookup_hash(secret: str) -> str:
+    """The server's look-up key for a receipt secret (the `receipt_commitment` column), unrelated
+    to the commitment published in the log (crypto.logentries.receipt_commitment)."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

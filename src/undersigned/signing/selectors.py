@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
+from undersigned.publiclog.selectors import log_entry_of, log_tier_counts
 from undersigned.signing import codes, tiers
 from undersigned.signing.models import (
     ISSUED_COUNTER,
@@ -22,6 +23,7 @@ from undersigned.signing.models import (
     Counter,
     Invalidation,
     InviteBatch,
+    Issuance,
     IssuanceKey,
     Purpose,
     Signature,
@@ -290,3 +292,41 @@ def letter_issuer(*, letter_id: int) -> IssuerInfo | None:
         .first()
     )
     return None if row is None else IssuerInfo(bytes(row[0]), bytes(row[1]))
+
+
+def letter_signed(*, letter: Letter) -> bool:
+    """Whether anyone has signed, withdrawn since included, or taken an anonymous token."""
+    return (
+        Signature.objects.filter(letter=letter).exists()
+        or Issuance.objects.filter(letter=letter).exists()
+    )
+
+
+# The published count is the log's; the signing counters say how many more wait for the next
+# checkpoint. Both are known here, so the count readers see is computed here and nowhere else.
+def published_counts(*, live: Counts, letter_id: int) -> tuple[Counts, int]:
+    """The published count (the log's, per tier) and how many confirmed signatures still wait.
+
+    `live` are the signing counters; the difference is what the next checkpoint will add, so
+    neither number needs a COUNT(*) (DESIGN.md section 10).
+    """
+    stored = log_tier_counts(letter_id=letter_id)
+    per_tier = {tier: stored.get(tier, 0) for tier in live.per_tier}
+    published = Counts(per_tier=per_tier, tokens=live.tokens)
+    return published, max(0, live.total - published.total)
+
+
+def published_total(*, letter_id: int) -> int:
+    """The published count the letter page shows (all tiers), from the log's state."""
+    published, _ = published_counts(live=letter_counts(letter_id=letter_id), letter_id=letter_id)
+    return published.total
+
+
+def receipt_entry_for_secret(*, letter: Letter, secret: str) -> str | None:
+    """The log entry of the signature a receipt secret belongs to, found as withdrawals find it."""
+    signature = Signature.objects.filter(
+        letter=letter, receipt_commitment=codes.receipt_lookup_hash(secret)
+    ).values_list("pk", flat=True)
+    if not signature:
+        return None
+    return log_entry_of(letter_id=letter.pk, signature_id=signature[0])

@@ -31,10 +31,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from undersigned.accounts.models import User
-from undersigned.delivery.document import delivery_document, letter_url
+from undersigned.delivery.document import delivery_document
 from undersigned.delivery.models import Delivery, DeliveryState
 from undersigned.delivery.pdf import build_pdf
-from undersigned.letters.models import Letter, LetterText
+from undersigned.letters.models import Letter
+from undersigned.letters.presentation import letter_title, letter_url
 from undersigned.letters.states import State, check_transition
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.mail.services import backoff, outbox_enqueue, render_email
@@ -207,16 +208,12 @@ def _deliver(claim: Claim) -> bool:
 
 
 def _email(letter: Letter, total: int, pdf: bytes) -> EmailMultiAlternatives:
-    title = (
-        LetterText.objects.filter(letter=letter, language=letter.default_language)
-        .values_list("title", flat=True)
-        .first()
-    ) or letter.slug
+    title = letter_title(letter, letter.default_language)
     context = {
         "title": title,
         "recipient": letter.recipient_name,
         "total": total,
-        "url": letter_url(letter),
+        "url": letter_url(slug=letter.slug),
         "language": letter.default_language,
     }
     email = render_email(

@@ -28,10 +28,9 @@ from django.utils import timezone
 
 from undersigned.accounts.models import User
 from undersigned.common.text import clean_text
-from undersigned.delivery.document import letter_url
 from undersigned.delivery.models import Update, UpdateKind
 from undersigned.letters.models import Letter, LetterText, LetterVersion
-from undersigned.letters.selectors import default_first
+from undersigned.letters.presentation import default_first, letter_url, title_in
 from undersigned.letters.states import State
 from undersigned.mail.services import outbox_enqueue_many, render_email, unsubscribe_headers
 from undersigned.signing.codes import signature_link_id, signature_link_token
@@ -151,6 +150,23 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
     return update
 
 
+def reconfirm_requests_queue(*, letter: Letter, version: LetterVersion) -> None:
+    """Have the worker ask every subscriber whose signature is for an earlier version.
+
+    Written in the amendment's transaction, so the requests exist exactly when the amendment
+    does; the worker writes the messages in batches (delivery/services/updates.py), so an
+    amendment never holds the letter's lock while thousands of messages are rendered.
+    """
+    newest = Signature.objects.filter(letter=letter).aggregate(newest=Max("pk"))["newest"]
+    Update.objects.create(
+        letter=letter,
+        kind=UpdateKind.RECONFIRM,
+        version=version.number,
+        texts={},
+        until_signature=newest or 0,
+    )
+
+
 def update_fanout(*, update_id: int, batch: int | None = None) -> int:
     """Queue the update to its next `batch` subscribers (by default UPDATES_FANOUT_BATCH);
     returns how many were queued.
@@ -238,7 +254,9 @@ def _messages(
                 language=language,
                 signed_version=signed_version,
                 version=amended,
-                title=titles.get(language) or titles.get(letter.default_language) or letter.slug,
+                title=title_in(
+                    titles, language=language, default=letter.default_language, slug=letter.slug
+                ),
                 unsubscribe_url=_unsubscribe_url(letter, signature_id, language),
             )
         else:
@@ -258,10 +276,12 @@ def _update_message(
         language=language,
         context={
             "language": language,
-            "title": titles.get(language) or letter.slug,
+            "title": title_in(
+                titles, language=language, default=letter.default_language, slug=letter.slug
+            ),
             "subject": cleaned[language]["subject"],
             "body": cleaned[language]["body"],
-            "letter_url": letter_url(letter)
+            "letter_url": letter_url(slug=letter.slug)
             + ("" if language == letter.default_language else f"?lang={language}"),
             "unsubscribe_url": unsubscribe,
         },

@@ -19,7 +19,6 @@ from undersigned.signing.services.organizers import (
 from undersigned.signing.services.reconfirm import (
     reconfirm_message,
     reconfirm_pending,
-    reconfirm_requests_queue,
     signature_reconfirm,
 )
 from undersigned.signing.services.retention import (

@@ -22,7 +22,7 @@ from undersigned.crypto import tokens
 from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter
 from undersigned.publiclog.models import LogState
-from undersigned.publiclog.services import LogReceipt, log_enqueue_signature, log_open
+from undersigned.publiclog.services import LogReceipt, log_open
 from undersigned.signing import codes
 from undersigned.signing.errors import (
     AlreadySigned,
@@ -46,7 +46,7 @@ from undersigned.signing.models import (
     Verification,
 )
 from undersigned.signing.services import verification
-from undersigned.signing.services.common import invite_take, signable_key
+from undersigned.signing.services.common import invite_take, signable_key, signature_log_enqueue
 from undersigned.signing.services.counters import counter_add
 from undersigned.signing.services.issuance_keys import Issuer, issuance_key_create, issuer_of
 
@@ -196,7 +196,7 @@ def anonymous_signature_redeem(
                     tier=Tier.ANONYMOUS,
                     version=version,
                     department=department,
-                    receipt_commitment=codes.receipt_commitment(secret),
+                    receipt_commitment=codes.receipt_lookup_hash(secret),
                     signed_on=today,
                     token_nonce=parsed.nonce.hex(),
                 )
@@ -204,7 +204,7 @@ def anonymous_signature_redeem(
             raise TokenUsed() from exc
         counter_add(letter_id=letter.pk, tier=Tier.ANONYMOUS, delta=1)
         counter_add(letter_id=letter.pk, tier=REDEEMED_COUNTER, delta=1)
-        log = log_enqueue_signature(
+        log = signature_log_enqueue(
             signature=signature, receipt_secret=secret, token=parsed.encode()
         )
     return AnonymousReceipt(secret=secret, signed_on=today, log=log)

@@ -1,4 +1,4 @@
-"""Helpers the signing services share: the letter's key, its title, absolute links."""
+"""Helpers the signing services share: the letter's key, absolute links, log entries."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from undersigned.letters.models import Letter, LetterText
+from undersigned.crypto import logentries
+from undersigned.letters.models import Letter
 from undersigned.letters.states import SIGNABLE_STATES
+from undersigned.publiclog.services import LogReceipt, log_enqueue_signature
 from undersigned.signing import codes
 from undersigned.signing.errors import Closed, UnknownInvite, UsedInvite
-from undersigned.signing.models import InviteCode
+from undersigned.signing.models import InviteCode, Signature
 
 
 def signable_key(letter: Letter) -> bytes:
@@ -25,15 +27,6 @@ def letter_key(letter: Letter) -> bytes:
     if letter.mailbox_key is None:
         raise Closed()
     return bytes(letter.mailbox_key)
-
-
-def letter_title(letter: Letter, language: str) -> str:
-    titles = dict(
-        LetterText.objects.filter(
-            letter=letter, language__in={language, letter.default_language}
-        ).values_list("language", "title")
-    )
-    return titles.get(language) or titles.get(letter.default_language) or letter.slug
 
 
 def absolute(name: str, **kwargs: str) -> str:
@@ -63,3 +56,23 @@ def invite_take(*, letter: Letter, key: bytes, invite_code: str) -> int:
     if not taken:
         raise UsedInvite()
     return int(invite)
+
+
+def signature_log_enqueue(
+    *, signature: Signature, receipt_secret: str, token: bytes | None = None
+) -> LogReceipt:
+    """Queue a confirmed signature's log entry; returns the receipt parts the signer must keep.
+
+    The named tiers bind the fields they show to someone, salted (docs/log.md).
+    """
+    fields = None
+    if signature.tier in logentries.NAMED_FIELD_TIERS:
+        fields = {name: getattr(signature, name) for name in logentries.FIELD_NAMES}
+    entry = logentries.signature_entry(
+        tier=signature.tier,
+        date=signature.signed_on,
+        secret=receipt_secret,
+        fields=fields,
+        token=token,
+    )
+    return log_enqueue_signature(letter=signature.letter, entry=entry, signature_id=signature.pk)

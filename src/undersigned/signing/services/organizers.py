@@ -118,7 +118,5 @@ def signatures_invalidate(
         for tier, count in Tally(tier for _, tier in rows).items():
             counter_add(letter_id=letter.pk, tier=tier, delta=-count)
         # The reason is published with the indexes it removes (docs/log.md).
-        log_enqueue_invalidation(
-            signatures=Signature.objects.filter(pk__in=ids).only("pk", "letter_id"), reason=reason
-        )
+        log_enqueue_invalidation(letter_id=letter.pk, signature_ids=ids, reason=reason)
     return invalidation

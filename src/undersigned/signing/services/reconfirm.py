@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from undersigned.delivery.models import Update, UpdateKind
 from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter, LetterVersion
+from undersigned.letters.presentation import letter_url
 from undersigned.mail.services import render_email, unsubscribe_headers
 from undersigned.publiclog.services import log_enqueue_withdrawal
 from undersigned.signing import codes
@@ -34,23 +32,6 @@ from undersigned.signing.services.withdrawals import ACTIVE, ERASED
 logger = logging.getLogger(__name__)
 
 PURPOSE = "reconfirm"
-
-
-def reconfirm_requests_queue(*, letter: Letter, version: LetterVersion) -> None:
-    """Have the worker ask every subscriber whose signature is for an earlier version.
-
-    Written in the amendment's transaction, so the requests exist exactly when the amendment
-    does; the worker writes the messages in batches (delivery/services/updates.py), so an
-    amendment never holds the letter's lock while thousands of messages are rendered.
-    """
-    newest = Signature.objects.filter(letter=letter).aggregate(newest=Max("pk"))["newest"]
-    Update.objects.create(
-        letter=letter,
-        kind=UpdateKind.RECONFIRM,
-        version=version.number,
-        texts={},
-        until_signature=newest or 0,
-    )
 
 
 def reconfirm_message(
@@ -72,7 +53,7 @@ def reconfirm_message(
         "note": version.note,
         "version": version.number,
         "signed_version": signed_version,
-        "letter_url": f"{settings.SITE_URL}/l/{letter.slug}/",
+        "letter_url": letter_url(slug=letter.slug),
         "reconfirm_url": absolute("signing:reconfirm", slug=letter.slug, token=token),
         "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
         "unsubscribe_url": unsubscribe_url,
@@ -123,7 +104,7 @@ def signature_reconfirm(*, letter: Letter, token: str) -> Receipt:
         Signature.objects.filter(pk=old.pk).update(
             withdrawn_on=old.withdrawn_on, mailbox_hash=None, **ERASED
         )
-        log_enqueue_withdrawal(signature=old)
+        log_enqueue_withdrawal(letter_id=old.letter_id, signature_id=old.pk, on=old.withdrawn_on)
         receipt = create_signature(
             letter=letter,
             details=details,

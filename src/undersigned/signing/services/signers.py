@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter
+from undersigned.letters.presentation import letter_title, letter_url
 from undersigned.mail.services import mail_send
-from undersigned.publiclog.services import LogReceipt, log_enqueue_signature
+from undersigned.publiclog.services import LogReceipt
 from undersigned.signing import codes
 from undersigned.signing.errors import (
     AlreadySigned,
@@ -39,8 +40,8 @@ from undersigned.signing.services import verification
 from undersigned.signing.services.common import (
     absolute,
     invite_take,
-    letter_title,
     signable_key,
+    signature_log_enqueue,
 )
 from undersigned.signing.services.counters import counter_add
 
@@ -99,7 +100,7 @@ def signing_start(
             "language": language,
             "title": letter_title(letter, language),
             # DESIGN.md section 8 fixes the public letter page at /l/<slug>/.
-            "letter_url": f"{settings.SITE_URL}/l/{letter.slug}/",
+            "letter_url": letter_url(slug=letter.slug),
             "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
         }
         if previous is not None:
@@ -159,14 +160,14 @@ def create_signature(
                 **details.fields(),
                 updates_address=updates_address,
                 updates_language=updates_language if updates_address is not None else "",
-                receipt_commitment=codes.receipt_commitment(secret),
+                receipt_commitment=codes.receipt_lookup_hash(secret),
                 signed_on=today,
                 version=current,
             )
     except IntegrityError:
         return None
     # Same transaction as the signature: it is in the log's queue exactly when it exists.
-    log = log_enqueue_signature(signature=signature, receipt_secret=secret)
+    log = signature_log_enqueue(signature=signature, receipt_secret=secret)
     if counted:
         counter_add(letter_id=letter.pk, tier=details.tier, delta=1)
     return Receipt(secret=secret, tier=details.tier, signed_on=today, log=log)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
+from undersigned.letters.presentation import letter_title
 from undersigned.mail.services import mail_send
 from undersigned.publiclog.services import log_enqueue_withdrawal
 from undersigned.signing import codes
@@ -21,7 +22,7 @@ from undersigned.signing.errors import InvalidCode, NothingToWithdraw, UnknownRe
 from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.models import Purpose, Signature, Tier
 from undersigned.signing.services import verification
-from undersigned.signing.services.common import absolute, letter_key, letter_title
+from undersigned.signing.services.common import absolute, letter_key
 from undersigned.signing.services.counters import counter_add
 
 ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
@@ -45,7 +46,9 @@ def _withdraw(signature: Signature) -> date:
     if not done:
         raise NothingToWithdraw()
     signature.withdrawn_on = today
-    log_enqueue_withdrawal(signature=signature)
+    log_enqueue_withdrawal(
+        letter_id=signature.letter_id, signature_id=signature.pk, on=signature.withdrawn_on
+    )
     if signature.invalidated_on is None:
         counter_add(letter_id=signature.letter_id, tier=signature.tier, delta=-1)
     return today
@@ -55,7 +58,7 @@ def signature_withdraw(*, letter: Letter, receipt_secret: str) -> date:
     """Withdraw the signature whose receipt this is; returns the withdrawal date."""
     with transaction.atomic():
         signature = Signature.objects.filter(
-            letter=letter, receipt_commitment=codes.receipt_commitment(receipt_secret)
+            letter=letter, receipt_commitment=codes.receipt_lookup_hash(receipt_secret)
         ).first()
         if signature is None:
             raise UnknownReceipt()

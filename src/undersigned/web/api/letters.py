@@ -21,10 +21,10 @@ from undersigned.delivery.selectors import (
 )
 from undersigned.letters.markdown import render_markdown
 from undersigned.letters.models import Letter
-from undersigned.letters.selectors import letter_document
-from undersigned.letters.versions import letter_versions, public_version
-from undersigned.publiclog.selectors import log_state, log_url, published_counts
-from undersigned.signing.selectors import Counts, letter_counts, letter_issuer
+from undersigned.publiclog.selectors import log_state, log_url
+from undersigned.signing.selectors import Counts, letter_counts, letter_issuer, published_counts
+from undersigned.web.public.pages import letter_document
+from undersigned.web.public.versions import letter_versions, public_version
 
 router = Router(tags=["letters"])
 

@@ -12,7 +12,7 @@ from django.db.models import Model, QuerySet
 
 from undersigned.accounts.permissions import NotFound
 from undersigned.letters.models import LANGUAGES, Addendum, Demand, Letter, LetterText
-from undersigned.letters.selectors import direction
+from undersigned.letters.presentation import default_first, direction
 
 M = TypeVar("M", bound=Model)
 # Ids are 64-bit; a larger number from a URL would overflow the database driver.
@@ -112,4 +112,4 @@ def managed_addendum(*, letter: Letter, addendum_id: int) -> Addendum:
 def managed_languages(*, letter: Letter) -> list[str]:
     """The languages the letter has a text in, its own language first."""
     languages = LetterText.objects.filter(letter=letter).values_list("language", flat=True)
-    return sorted(languages, key=lambda language: (language != letter.default_language, language))
+    return default_first(languages, letter.default_language)

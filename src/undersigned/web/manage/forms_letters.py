@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 
 from undersigned.letters.models import LANGUAGE_CHOICES, LANGUAGES, AddendumKind
-from undersigned.letters.selectors import direction
+from undersigned.letters.presentation import direction
 from undersigned.web.manage.dashboard import ManagedDemand
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -38,10 +38,10 @@ from undersigned.accounts.selectors import (
 from undersigned.accounts.services import invitation_create
 from undersigned.campaign import letters as services
 from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES
-from undersigned.letters.selectors import direction
+from undersigned.letters.presentation import direction
 from undersigned.letters.states import EDITABLE_STATES, TRANSITIONS, State
 from undersigned.letters.validation import upload_too_large_message
-from undersigned.letters.versions import letter_signed, letter_versions
+from undersigned.signing.selectors import letter_signed
 from undersigned.web.manage.dashboard import (
     managed_addendum,
     managed_demand,
@@ -57,6 +57,7 @@ from undersigned.web.manage.forms_letters import (
     LetterForm,
     TextForm,
 )
+from undersigned.web.public.versions import letter_versions
 
 View = Callable[..., HttpResponse]
 _MOVES = {"up": -1, "down": 1}

@@ -25,8 +25,8 @@ from undersigned.delivery.selectors import (
 )
 from undersigned.delivery.services import update_send, updates_unsubscribe
 from undersigned.delivery.services.updates import UPDATE_INTERVAL, UPDATE_STATES, when_text
-from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES
-from undersigned.signing.services.common import letter_title
+from undersigned.letters.models import LANGUAGES
+from undersigned.letters.presentation import direction, letter_title
 from undersigned.web.manage.forms_accounts import submit
 from undersigned.web.manage.forms_delivery import UpdateForm
 
@@ -98,6 +98,6 @@ def unsubscribe(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "letter_title": letter_title(letter, language),
         "action": request.get_full_path(),
         "page_language": shown,
-        "page_direction": "rtl" if shown in RTL_LANGUAGES else "ltr",
+        "page_direction": direction(shown),
     }
     return HttpResponse(template.render(context, request))

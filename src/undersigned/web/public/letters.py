@@ -13,14 +13,15 @@ from django.views.decorators.http import require_safe
 from undersigned.accounts.permissions import NotFound, access_public_letter
 from undersigned.delivery.selectors import public_delivery, public_timelines
 from undersigned.letters.markdown import render_markdown
-from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES, AddendumKind
-from undersigned.letters.selectors import (
+from undersigned.letters.models import LANGUAGES, AddendumKind
+from undersigned.letters.presentation import direction
+from undersigned.web.public.pages import (
     addendum_filename,
     letter_page,
     public_addendum,
     public_letter_list,
 )
-from undersigned.letters.versions import letter_versions, public_version
+from undersigned.web.public.versions import letter_versions, public_version
 
 _CONTENT_TYPES: dict[str, str] = {
     AddendumKind.PDF: "application/pdf",
@@ -99,10 +100,10 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "letter": found,
         "shown": shown,
         "body_html": render_markdown(shown.body),
-        "direction": "rtl" if shown.language in RTL_LANGUAGES else "ltr",
+        "direction": direction(shown.language),
         "language_names": [(code, LANGUAGES.get(code, code)) for code in shown.languages],
         "page_language": shown.language,
-        "page_direction": "rtl" if shown.language in RTL_LANGUAGES else "ltr",
+        "page_direction": direction(shown.language),
     }
     with translation.override(settings.LANGUAGE_CODE):
         response = render(request, "letters/version.html", context)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.accounts.permissions import access_public_log
+from undersigned.letters.models import Letter
+from undersigned.letters.presentation import direction, title_in
 from undersigned.publiclog import selectors
 from undersigned.publiclog.models import LogState
+from undersigned.signing.selectors import receipt_entry_for_secret
 from undersigned.web.public.forms_log import ReceiptForm
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -23,6 +28,26 @@ def _static(body: bytes | str, content_type: str, cache: str) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _page_context(letter: Letter) -> dict[str, Any]:
+    """What the log page shows: the letter's title, the log's head and how to check it."""
+    titles = dict(letter.texts.values_list("language", "title"))
+    language = (
+        letter.default_language
+        if letter.default_language in titles
+        else min(titles, default=letter.default_language)
+    )
+    return {
+        "letter": letter,
+        "title": title_in(
+            titles, language=language, default=letter.default_language, slug=letter.slug
+        ),
+        "title_language": language,
+        "title_direction": direction(language),
+        "log": selectors.log_summary(letter=letter),
+        "log_url": selectors.log_url(slug=letter.slug),
+    }
 
 
 def _state(slug: str) -> LogState:
@@ -63,13 +88,16 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_bound:
         if form.is_valid():
             pasted = form.cleaned_data["receipt"]
+            entry = pasted.entry
+            if entry is None:
+                entry = receipt_entry_for_secret(letter=letter, secret=pasted.secret)
             result = selectors.receipt_check(
                 letter=letter,
-                entry=pasted.entry,
+                entry=entry,
                 leaf_hash_hex=pasted.leaf_hash,
                 secret=pasted.secret,
             )
         else:
             status = 400
-    context = {**selectors.log_page(letter=letter), "form": form, "result": result}
+    context = {**_page_context(letter), "form": form, "result": result}
     return render(request, "publiclog/log.html", context, status=status)

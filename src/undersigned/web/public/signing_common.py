@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from undersigned.common.ratelimit import hit_client
-from undersigned.letters.models import RTL_LANGUAGES, Letter, LetterText
+from undersigned.letters.models import Letter, LetterText
+from undersigned.letters.presentation import direction, title_in
 from undersigned.signing.errors import LetterAmended, RateLimited, SigningError
 from undersigned.signing.inputs import VERSION_MAX
 
@@ -26,8 +27,10 @@ def letter_context(request: HttpRequest, letter: Letter) -> dict[str, Any]:
     return {
         "letter": letter,
         "language": language,
-        "letter_title": titles.get(language) or letter.slug,
-        "letter_dir": "rtl" if language in RTL_LANGUAGES else "ltr",
+        "letter_title": title_in(
+            titles, language=language, default=letter.default_language, slug=letter.slug
+        ),
+        "letter_dir": direction(language),
     }
 
 

@@ -6,7 +6,6 @@ letter page and the API are what a crowd of readers reloads (DESIGN.md section 1
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,71 +18,20 @@ from django.utils.text import slugify
 from undersigned.letters.markdown import markdown_summary, render_markdown
 from undersigned.letters.models import (
     LANGUAGES,
-    RTL_LANGUAGES,
     Addendum,
     AddendumKind,
     Demand,
     Letter,
     LetterText,
 )
+from undersigned.letters.presentation import choose_language, default_first, direction
 from undersigned.letters.states import PUBLIC_STATES, State
-from undersigned.publiclog.selectors import published_counts, published_total
 from undersigned.signing.models import Tier
-from undersigned.signing.selectors import Counts, letter_counts
+from undersigned.signing.selectors import Counts, letter_counts, published_counts, published_total
 
-# Enough for any real browser; a longer header is someone probing us and gets the default.
-_ACCEPT_LANGUAGE_MAX_ENTRIES = 32
 _HOME_LIMIT = 100
 # Ids are 64-bit; a larger number in a URL would overflow the database driver instead of missing.
 _MAX_ID = 2**63
-
-
-def direction(language: str) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"
-
-
-def default_first(codes: Iterable[str], default: str) -> list[str]:
-    """Language codes in the order pages list them: the letter's own first, then by code."""
-    return sorted(codes, key=lambda code: (code != default, code))
-
-
-def choose_language(
-    *, available: Sequence[str], requested: str | None, accept_language: str, default: str
-) -> str:
-    """`?lang=` if the letter has it, else the reader's best Accept-Language match, else default."""
-    if requested and requested in available:
-        return requested
-    for tag in _accepted_tags(accept_language):
-        if tag in available:
-            return tag
-        primary = tag.split("-", 1)[0]
-        if primary in available:
-            return primary
-    return default
-
-
-def _accepted_tags(header: str) -> list[str]:
-    """Tags from an Accept-Language header, most wanted first; malformed entries skipped."""
-    weighted: list[tuple[float, int, str]] = []
-    for order, entry in enumerate(header.split(",")[:_ACCEPT_LANGUAGE_MAX_ENTRIES]):
-        tag, _, params = entry.strip().partition(";")
-        tag = tag.strip().lower()
-        if not tag or tag == "*" or len(tag) > 35:
-            continue
-        quality = 1.0
-        params = params.strip()
-        if params:
-            name, _, value = params.partition("=")
-            if name.strip() != "q":
-                continue
-            try:
-                quality = float(value)
-            except ValueError:
-                continue
-            if not 0 < quality <= 1:
-                continue
-        weighted.append((-quality, order, tag))
-    return [tag for _, _, tag in sorted(weighted)]
 
 
 @dataclass(frozen=True)
@@ -333,10 +281,8 @@ class LetterDocument:
 
 def letter_document(*, letter: Letter) -> LetterDocument:
     rows = letter.texts.values_list("language", "title", "body")
-    texts = sorted(
-        (TextInLanguage(language, title, body) for language, title, body in rows),
-        key=lambda text: (text.language != letter.default_language, text.language),
-    )
+    found = {language: TextInLanguage(language, title, body) for language, title, body in rows}
+    texts = [found[code] for code in default_first(found, letter.default_language)]
     return LetterDocument(
         letter=letter,
         languages=[text.language for text in texts],
