@@ -43,7 +43,11 @@ def build(slug: str, count: int) -> tuple[Letter, list[Signed]]:
     letter = make_letter(slug)
     # Named tiers only: anonymous signatures carry tokens (tests/e2e/test_anonymous.py).
     signed = [sign(letter, TIERS[i % 3]) for i in range(count)]
-    log_enqueue_withdrawal(signature=signed[1].signature)
+    log_enqueue_withdrawal(
+        letter_id=signed[1].signature.letter_id,
+        signature_id=signed[1].signature.pk,
+        on=signed[1].signature.withdrawn_on,
+    )
     while log_sequence(letter_id=letter.pk, batch_max=64):
         pass
     return letter, signed

@@ -12,8 +12,9 @@ from django.utils import timezone
 from undersigned.crypto.merkle import leaf_hash
 from undersigned.letters.models import Letter
 from undersigned.publiclog.models import EntryKind, PendingEntry
-from undersigned.publiclog.services import LogReceipt, log_enqueue_signature, log_open
+from undersigned.publiclog.services import LogReceipt, log_open
 from undersigned.signing.models import Signature
+from undersigned.signing.services.common import signature_log_enqueue
 
 _serial = itertools.count(1)
 
@@ -43,7 +44,7 @@ def sign(letter: Letter, tier: str = "public", **fields: str) -> Signed:
         **fields,
     )
     return Signed(
-        signature, secret, log_enqueue_signature(signature=signature, receipt_secret=secret)
+        signature, secret, signature_log_enqueue(signature=signature, receipt_secret=secret)
     )
 
 

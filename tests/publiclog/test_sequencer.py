@@ -81,7 +81,11 @@ def test_sequence_builds_the_tree_and_tiles_crypto_builds() -> None:
 def test_withdrawal_in_the_same_batch_follows_its_signature() -> None:
     letter = make_letter()
     signed = sign(letter, "recipient")
-    services.log_enqueue_withdrawal(signature=signed.signature)
+    services.log_enqueue_withdrawal(
+        letter_id=signed.signature.letter_id,
+        signature_id=signed.signature.pk,
+        on=signed.signature.withdrawn_on,
+    )
     sign_many(letter, 10)
     _drain(letter.pk, batch_max=100)
     entries = _entries(letter.pk)
@@ -101,11 +105,21 @@ def test_removals_after_integration_reference_the_stored_index_once() -> None:
     letter = make_letter()
     first, second, third = sign(letter), sign(letter), sign(letter, "counted")
     _drain(letter.pk, batch_max=100)
-    services.log_enqueue_withdrawal(signature=first.signature)
-    services.log_enqueue_withdrawal(signature=first.signature)  # a repeat must not count twice
+    services.log_enqueue_withdrawal(
+        letter_id=first.signature.letter_id,
+        signature_id=first.signature.pk,
+        on=first.signature.withdrawn_on,
+    )
+    services.log_enqueue_withdrawal(
+        letter_id=first.signature.letter_id,
+        signature_id=first.signature.pk,
+        on=first.signature.withdrawn_on,
+    )  # a repeat must not count twice
     _drain(letter.pk, batch_max=100)
     services.log_enqueue_invalidation(
-        signatures=[second.signature, third.signature, first.signature], reason="Duplicates"
+        letter_id=letter.pk,
+        signature_ids=[second.signature.pk, third.signature.pk, first.signature.pk],
+        reason="Duplicates",
     )
     _drain(letter.pk, batch_max=100)
     entries = _entries(letter.pk)

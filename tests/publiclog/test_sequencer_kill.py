@@ -41,7 +41,8 @@ letter = make_letter("kill")
 queue_bulk(letter, {BULK})
 signed = [sign(letter, ("public", "counted", "recipient")[i % 3]) for i in range({SIGNATURES})]
 for s in signed[:{WITHDRAWN}]:
-    log_enqueue_withdrawal(signature=s.signature)
+    sig = s.signature
+    log_enqueue_withdrawal(letter_id=sig.letter_id, signature_id=sig.pk, on=sig.withdrawn_on)
 """
 
 
@@ -165,7 +166,11 @@ def test_sigkilled_sequencer_on_postgres_integrates_each_entry_once(tmp_path: Pa
     queue_bulk(letter, BULK)
     signed = [sign(letter, ("public", "counted", "recipient")[i % 3]) for i in range(SIGNATURES)]
     for s in signed[:WITHDRAWN]:
-        log_enqueue_withdrawal(signature=s.signature)
+        log_enqueue_withdrawal(
+            letter_id=s.signature.letter_id,
+            signature_id=s.signature.pk,
+            on=s.signature.withdrawn_on,
+        )
     settings_dict = connection.settings_dict
     url = (
         f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@"

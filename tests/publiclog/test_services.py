@@ -124,7 +124,11 @@ def test_enqueue_signature_rolls_back_with_the_callers_transaction() -> None:
 def test_enqueue_withdrawal_queues_the_signature_as_target() -> None:
     letter = make_letter()
     signed = sign(letter)
-    services.log_enqueue_withdrawal(signature=signed.signature)
+    services.log_enqueue_withdrawal(
+        letter_id=signed.signature.letter_id,
+        signature_id=signed.signature.pk,
+        on=signed.signature.withdrawn_on,
+    )
     assert _pending(letter.pk)[-1] == (EntryKind.WITHDRAWAL, [signed.signature.pk])
 
 
@@ -132,7 +136,9 @@ def test_enqueue_invalidation_splits_large_ones(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(logentries, "MAX_INVALIDATION_INDEXES", 2)
     letter = make_letter()
     signatures = [sign(letter).signature for _ in range(5)]
-    queued = services.log_enqueue_invalidation(signatures=signatures, reason="Spam from one bot")
+    queued = services.log_enqueue_invalidation(
+        letter_id=letter.pk, signature_ids=[s.pk for s in signatures], reason="Spam from one bot"
+    )
     ids = sorted(s.pk for s in signatures)
     assert queued == 3
     assert _pending(letter.pk)[-3:] == [
@@ -147,7 +153,9 @@ def test_enqueue_invalidation_refuses_a_bad_reason(reason: str) -> None:
     letter = make_letter()
     signature = sign(letter).signature
     with pytest.raises(ValidationError):
-        services.log_enqueue_invalidation(signatures=[signature], reason=reason)
+        services.log_enqueue_invalidation(
+            letter_id=signature.letter_id, signature_ids=[signature.pk], reason=reason
+        )
     assert _pending(letter.pk)[-1][0] == EntryKind.SIGNATURE
 
 

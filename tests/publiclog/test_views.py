@@ -168,7 +168,11 @@ def test_receipt_check_reports_pending_and_withdrawn(client: Client) -> None:
     assert "waiting for the next update" in _check(client, "states", waiting.secret)[1]
     while log_sequence(letter_id=letter.pk):
         pass
-    services.log_enqueue_withdrawal(signature=waiting.signature)
+    services.log_enqueue_withdrawal(
+        letter_id=waiting.signature.letter_id,
+        signature_id=waiting.signature.pk,
+        on=waiting.signature.withdrawn_on,
+    )
     while log_sequence(letter_id=letter.pk):
         pass
     assert (

@@ -24,6 +24,7 @@ from undersigned.letters.states import State
 from undersigned.letters.versions import NOTE_MAX, version_record, version_snapshot
 from undersigned.publiclog.services import log_enqueue_amendment
 from undersigned.signing.selectors import letter_signed
+from undersigned.signing.services.common import issuance_key_of
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def amendment_finish(*, letter: Letter, amendment: Amendment) -> LetterVersion |
         text_hash=text_hash,
         note=amendment.note,
     )
-    log_enqueue_amendment(letter=letter)
+    log_enqueue_amendment(letter=letter, genesis_keys=lambda: issuance_key_of(letter))
     if amendment.signed:
         reconfirm_requests_queue(letter=letter, version=created)
     logger.info("letter %s amended to version %s", letter.slug, letter.version)

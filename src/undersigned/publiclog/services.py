@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,6 +43,10 @@ from undersigned.publiclog.selectors import log_url
 logger = logging.getLogger(__name__)
 
 MAX_COSIGNATURES = 16
+
+# How a log opened on the way (by a first signature, an amendment or a delivery) finds the
+# letter's anonymous-token issuance key and challenge: the caller knows where they are kept.
+GenesisKeys = Callable[[], tuple[bytes | None, bytes | None]]
 
 
 @dataclass(frozen=True)
@@ -145,18 +149,21 @@ def _queue(letter: Letter, kind: str, data: bytes, **extra: object) -> PendingEn
     )
 
 
-def _ensure_log(letter: Letter) -> None:
+def _ensure_log(letter: Letter, genesis_keys: GenesisKeys | None) -> None:
     # Letters opened before the log existed (or by a path that forgot) still get a genesis
     # entry ahead of their first signature.
     if not LogState.objects.filter(letter=letter).exists():
-        log_open(letter=letter)
+        key, challenge = genesis_keys() if genesis_keys is not None else (None, None)
+        log_open(letter=letter, issuance_key=key, token_challenge=challenge)
 
 
-def log_enqueue_signature(*, letter: Letter, entry: bytes, signature_id: int) -> LogReceipt:
+def log_enqueue_signature(
+    *, letter: Letter, entry: bytes, signature_id: int, genesis_keys: GenesisKeys | None = None
+) -> LogReceipt:
     """Queue a signature entry (crypto.logentries.signature_entry) for the signature row with id
     `signature_id`; returns the receipt parts the signer must keep."""
     with transaction.atomic():
-        _ensure_log(letter)
+        _ensure_log(letter, genesis_keys)
         _queue(letter, EntryKind.SIGNATURE, entry, signature_id=signature_id)
     return LogReceipt(entry, leaf_hash(entry), log_url(slug=letter.slug))
 
@@ -196,23 +203,25 @@ def log_enqueue_invalidation(*, letter_id: int, signature_ids: Sequence[int], re
     return queued
 
 
-def log_enqueue_amendment(*, letter: Letter) -> None:
+def log_enqueue_amendment(*, letter: Letter, genesis_keys: GenesisKeys | None = None) -> None:
     """Queue the hash of the letter's current text (after organizers amend it)."""
     data = logentries.amendment_entry(
         date=timezone.localdate(), text_hash=letter_text_hash(letter=letter)
     )
     with transaction.atomic():
-        _ensure_log(letter)
+        _ensure_log(letter, genesis_keys)
         _queue(letter, EntryKind.AMENDMENT, data)
 
 
-def log_enqueue_delivery(*, letter: Letter, pdf_sha256: str, recipient: str) -> None:
+def log_enqueue_delivery(
+    *, letter: Letter, pdf_sha256: str, recipient: str, genesis_keys: GenesisKeys | None = None
+) -> None:
     """Queue the record of a delivery: the date, the delivered PDF's hash, the recipient."""
     data = logentries.delivery_entry(
         date=timezone.localdate(), pdf_hash=pdf_sha256, recipient=recipient
     )
     with transaction.atomic():
-        _ensure_log(letter)
+        _ensure_log(letter, genesis_keys)
         _queue(letter, EntryKind.DELIVERY, data)
 
 

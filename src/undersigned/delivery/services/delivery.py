@@ -41,7 +41,8 @@ from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.mail.services import backoff, outbox_enqueue, render_email
 from undersigned.publiclog.models import LogState, PendingEntry
 from undersigned.publiclog.sequencer import log_sequence
-from undersigned.publiclog.services import log_enqueue_delivery, log_open
+from undersigned.publiclog.services import log_enqueue_delivery
+from undersigned.signing.services.common import issuance_key_of, letter_log_open
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def _prepare(letter_id: int) -> LogState:
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter_id)
         _close(letter)
-        log_open(letter=letter)
+        letter_log_open(letter=letter)
     while log_sequence(letter_id=letter_id) > 0:
         pass
     return LogState.objects.get(letter_id=letter_id)
@@ -193,7 +194,12 @@ def _deliver(claim: Claim) -> bool:
             raise DeliveryMoved()
         check_transition(locked.state, State.DELIVERED)
         message = outbox_enqueue(message=_email(locked, document.total, pdf))
-        log_enqueue_delivery(letter=locked, pdf_sha256=digest, recipient=locked.recipient_name)
+        log_enqueue_delivery(
+            letter=locked,
+            pdf_sha256=digest,
+            recipient=locked.recipient_name,
+            genesis_keys=lambda: issuance_key_of(locked),
+        )
         locked.state = State.DELIVERED
         locked.save(update_fields=["state"])
         row.state = DeliveryState.DELIVERED

@@ -9,10 +9,11 @@ from django.utils import timezone
 from undersigned.crypto import logentries
 from undersigned.letters.models import Letter
 from undersigned.letters.states import SIGNABLE_STATES
-from undersigned.publiclog.services import LogReceipt, log_enqueue_signature
+from undersigned.publiclog.models import LogState
+from undersigned.publiclog.services import LogReceipt, log_enqueue_signature, log_open
 from undersigned.signing import codes
 from undersigned.signing.errors import Closed, UnknownInvite, UsedInvite
-from undersigned.signing.models import InviteCode, Signature
+from undersigned.signing.models import InviteCode, IssuanceKey, Signature
 
 
 def signable_key(letter: Letter) -> bytes:
@@ -75,4 +76,22 @@ def signature_log_enqueue(
         fields=fields,
         token=token,
     )
-    return log_enqueue_signature(letter=signature.letter, entry=entry, signature_id=signature.pk)
+    letter = signature.letter
+    return log_enqueue_signature(
+        letter=letter,
+        entry=entry,
+        signature_id=signature.pk,
+        genesis_keys=lambda: issuance_key_of(letter),
+    )
+
+
+def issuance_key_of(letter: Letter) -> tuple[bytes | None, bytes | None]:
+    """The letter's stored issuance key (SPKI) and token challenge, for its log's genesis entry."""
+    row = IssuanceKey.objects.filter(letter=letter).values_list("spki", "token_challenge").first()
+    return (bytes(row[0]), bytes(row[1])) if row is not None else (None, None)
+
+
+def letter_log_open(*, letter: Letter) -> LogState:
+    """Open the letter's log (a no-op if open), its genesis carrying the stored issuance key."""
+    key, challenge = issuance_key_of(letter)
+    return log_open(letter=letter, issuance_key=key, token_challenge=challenge)
