@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
+    # Imported where used, not here: verify and sign must run without loading Django at all.
     from django.core.exceptions import ImproperlyConfigured
 
 SETTINGS_MODULE = "undersigned.settings.main"
