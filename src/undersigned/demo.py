@@ -2,7 +2,12 @@
 
 SQLite under $UNDERSIGNED_DATA_DIR (default ./.undersigned), an organizer whose login is printed,
 an open sample letter `demo` for mailboxes at example.org, the web server and an in-process worker.
-Outgoing email is written as files to a folder whose path is printed.
+Outgoing email is written as files to a folder whose path is printed. `--no-serve` stops after
+the set-up and the sample data.
+
+The settings it ran with are written to demo.env in that folder, so that every other
+`undersigned` command run from here (or with UNDERSIGNED_DATA_DIR pointing there) works on the
+same instance; see load_demo_env in settings/env.py and docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -12,6 +17,17 @@ import os
 import secrets
 import threading
 from pathlib import Path
+
+from undersigned.settings.env import DEMO_ENV, data_dir, write_env_file
+
+# What the demo chooses for an instance of its own; each can be overridden from the environment.
+DEMO_SETTINGS = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "EMAIL_URL",
+    "SEQUENCER_INTERVAL_SECONDS",
+)
 
 
 def _prepare_environment(data: Path, host: str, port: int) -> None:
@@ -39,7 +55,7 @@ def run_demo(argv: list[str]) -> None:
         "--no-serve", action="store_true", help="Set up and seed, then exit (for scripts)."
     )
     args = parser.parse_args(argv)
-    data = Path(os.environ.get("UNDERSIGNED_DATA_DIR", ".undersigned")).resolve()
+    data = data_dir()
     _prepare_environment(data, args.host, args.port)
 
     import django
@@ -47,6 +63,13 @@ def run_demo(argv: list[str]) -> None:
     from django.core.management import call_command
 
     django.setup()
+    # Written once the settings have loaded, so that a mistake in them is not kept for later.
+    # BIND: `undersigned serve` from here answers where the demo did, at its SITE_URL.
+    write_env_file(
+        data / DEMO_ENV,
+        {**{name: os.environ[name] for name in DEMO_SETTINGS}, "BIND": f"{args.host}:{args.port}"},
+        "Written by `undersigned demo`; variables set in the environment win over these.",
+    )
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
 

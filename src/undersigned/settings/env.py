@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -60,6 +61,59 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
 
 def data_dir() -> Path:
     return Path(env_str("UNDERSIGNED_DATA_DIR", ".undersigned") or ".undersigned").resolve()
+
+
+# The settings `undersigned demo` ran with, in its data folder, for every later command.
+DEMO_ENV = "demo.env"
+
+
+def write_env_file(path: Path, values: Mapping[str, str], comment: str) -> None:
+    """NAME=value lines, readable only by their owner: the file holds SECRET_KEY."""
+    lines = [f"# {comment}"]
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            raise ImproperlyConfigured(f"{name} must not contain a line break")
+        lines.append(f"{name}={value}")
+    partial = path.with_name(path.name + ".partial")
+    # Created with its final mode and swapped in whole, so no reader sees a secret half-written.
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write("\n".join(lines) + "\n")
+    partial.replace(path)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """What write_env_file wrote; blank lines and # comments are skipped, values are verbatim."""
+    values = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not name.strip():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value")
+        values[name.strip()] = value
+    return values
+
+
+def load_demo_env() -> Path | None:
+    """Fill the environment from the demo's settings file, if that is what this command runs on.
+
+    Only when SECRET_KEY is not in the environment: whoever sets it configures an instance
+    themselves, and a demo file must not fill in what they forgot. Variables set in the
+    environment win over the file's, one by one. Returns the file used, if any.
+    """
+    if env_str("SECRET_KEY") is not None:
+        return None
+    folder = data_dir()
+    path = folder / DEMO_ENV
+    if not path.is_file():
+        return None
+    for name, value in read_env_file(path).items():
+        if env_str(name) is None:
+            os.environ[name] = value
+    # The same folder, made absolute: found from the working directory, it must stay found.
+    os.environ["UNDERSIGNED_DATA_DIR"] = str(folder)
+    return path
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from undersigned.crypto.note import NoteError, verifier_from_vkey
+from undersigned.settings import base
 from undersigned.settings.env import (
     data_dir,
     env_bool,
@@ -47,21 +48,7 @@ SITE_IS_HTTPS = _site.scheme == "https"
 # Proxy headers are believed only when the direct peer is one of these networks.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
-INSTALLED_APPS = [
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "undersigned.accounts",
-    "undersigned.letters",
-    "undersigned.signing",
-    "undersigned.publiclog",
-    "undersigned.mail",
-    "undersigned.delivery",
-    "undersigned.campaign",
-    "undersigned.web",
-]
+INSTALLED_APPS = base.INSTALLED_APPS
 
 MIDDLEWARE = [
     "undersigned.common.middleware.ClientAddressMiddleware",
@@ -99,7 +86,13 @@ TEMPLATES = [
 
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    except ValueError as _exc:
+        # Not the parser's message: it can be long, and the URL it describes holds a password.
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a database URL, e.g. postgres://user:password@127.0.0.1:5432/name"
+        ) from _exc
 else:
     DATABASES = {
         "default": {
@@ -125,7 +118,7 @@ if _redis_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-AUTH_USER_MODEL = "accounts.User"
+AUTH_USER_MODEL = base.AUTH_USER_MODEL
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -222,12 +215,19 @@ OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 UPDATES_FANOUT_BATCH = env_int("UPDATES_FANOUT_BATCH", 500, minimum=1)
 
 # Logging: never the client's address, never a request body. Errors still reach the console.
+_log_level_given = env_str("LOG_LEVEL", "INFO") or "INFO"
+_log_level = _log_level_given.upper()
+if _log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    # Checked here: logging would refuse it only later, in a traceback from django.setup().
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {_log_level_given!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": _log_level},
     "loggers": {
         # django.request logs the path of every 4xx; paths carry confirmation tokens.
         "django.request": {"level": "ERROR"},
