@@ -1,5 +1,10 @@
 """Who may do what. Every organizer view asks one of these functions, and nothing else.
 
+One vocabulary gates and shows: a view refuses with access_letter(..., role=R) and decides
+which buttons to show with role_allows(role, R), so a button is shown exactly when pressing it
+is allowed. Viewers read; editors change texts, signatures, answers and updates; owners
+open, close, archive and deliver the letter and invite organizers.
+
 A person who is not an organizer of a letter gets the same 404 whether or not the letter exists,
 so the dashboard cannot be used to discover other letters.
 """
@@ -11,9 +16,19 @@ from django.http import Http404
 
 from undersigned.accounts.models import Membership, Role, User
 from undersigned.letters.models import Letter
-from undersigned.letters.states import PUBLIC_STATES, State
+from undersigned.letters.states import LOG_PUBLIC_STATES, PUBLIC_STATES
 
 _RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+
+def role_allows(role: Role | str | None, needed: Role) -> bool:
+    """Whether an organizer holding `role` (None: no role) may do what needs `needed`."""
+    return role is not None and _RANK[Role(role)] >= _RANK[needed]
+
+
+def roles_allowed(needed: Role) -> list[Role]:
+    """Every role that may do what needs `needed`, e.g. for a query over memberships."""
+    return [role for role in Role if role_allows(role, needed)]
 
 
 class NotFound(Http404):
@@ -30,7 +45,7 @@ def access_letter(*, user: User | AnonymousUser, slug: str, role: Role = Role.VI
         .filter(user_id=user.pk, letter__slug=slug)
         .first()
     )
-    if membership is None or _RANK[Role(membership.role)] < _RANK[role]:
+    if membership is None or not role_allows(membership.role, role):
         raise NotFound()
     return membership.letter
 
@@ -66,7 +81,7 @@ def access_public_log(*, slug: str) -> Letter:
 
     The log is how anyone checks the count, so it outlives the campaign; drafts have none.
     """
-    letter = Letter.objects.filter(slug=slug, state__in=(*PUBLIC_STATES, State.ARCHIVED)).first()
+    letter = Letter.objects.filter(slug=slug, state__in=LOG_PUBLIC_STATES).first()
     if letter is None:
         raise NotFound()
     return letter

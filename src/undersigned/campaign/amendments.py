@@ -20,7 +20,7 @@ from undersigned.common.text import clean_text
 from undersigned.delivery.services.updates import reconfirm_requests_queue
 from undersigned.letters.locks import letter_editable
 from undersigned.letters.models import Letter, LetterVersion
-from undersigned.letters.states import State
+from undersigned.letters.states import SIGNABLE_STATES
 from undersigned.letters.versions import NOTE_MAX, version_record, version_snapshot
 from undersigned.publiclog.services import log_enqueue_amendment
 from undersigned.signing.selectors import letter_signed
@@ -42,7 +42,7 @@ def amendment_begin(*, letter: Letter, note: str) -> Amendment | None:
     """Before changing the text of `letter` (locked by the caller); None when the letter is a
     draft and no version is involved. Raises ValidationError (on "note") when the letter has
     been signed and no note says what changes."""
-    if letter.state != State.OPEN:
+    if letter.state not in SIGNABLE_STATES:
         return None
     try:
         cleaned = clean_text(note, field="note", max_length=NOTE_MAX, multiline=True)

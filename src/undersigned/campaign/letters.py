@@ -35,7 +35,7 @@ from undersigned.letters.models import (
     Letter,
     LetterText,
 )
-from undersigned.letters.states import State, TransitionError, check_transition
+from undersigned.letters.states import State, TransitionError, check_transition, state_write
 from undersigned.letters.validation import (
     BODY_MAX,
     DEMAND_MAX,
@@ -397,8 +397,7 @@ def letter_transition(*, letter: Letter, target: str, user: User) -> Letter:
         now = timezone.now()
         if letter.opens_at is None or letter.opens_at > now:
             letter.opens_at = now
-    letter.state = target
-    letter.save(update_fields=["state", "opens_at"])
+    state_write(letter, target, also=("opens_at",))
     if target == State.OPEN:
         # The text people sign from now on is version 1 (or the version it was when closed).
         version_record(letter=letter)

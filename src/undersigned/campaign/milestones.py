@@ -28,9 +28,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from undersigned.accounts.models import Membership, Role
+from undersigned.accounts.permissions import roles_allowed
 from undersigned.letters.models import Letter, LetterText, Milestone, MilestoneNotice
 from undersigned.letters.presentation import letter_url
-from undersigned.letters.states import State
+from undersigned.letters.states import SIGNABLE_STATES
 from undersigned.mail.services import mail_send
 from undersigned.signing.selectors import published_total
 
@@ -47,13 +48,14 @@ DEADLINE_NOTICE = timedelta(hours=24)
 # The worker runs its jobs several times a second; milestones are not that urgent.
 MILESTONES_SWEEP_SECONDS = 30
 _SWEEP_KEY = "letters:milestones-sweep"
-_ORGANIZER_ROLES = (Role.OWNER, Role.EDITOR)
+# Notices go to those who can act on them: editors and owners.
+_ORGANIZER_ROLES = roles_allowed(Role.EDITOR)
 
 
 def milestones_due(*, letter: Letter, count: int, now: datetime) -> list[Milestone]:
     """Every milestone the letter has reached at `count` published signatures and time `now`,
     recorded or not, lowest goal first and the deadline last."""
-    if letter.state != State.OPEN:
+    if letter.state not in SIGNABLE_STATES:
         return []
     due = [
         milestone
@@ -146,12 +148,12 @@ def milestones_job() -> int:
     if not cache.add(_SWEEP_KEY, 1, timeout=MILESTONES_SWEEP_SECONDS):
         return 0
     letters = list(
-        Letter.objects.filter(state=State.OPEN).only(
+        Letter.objects.filter(state__in=SIGNABLE_STATES).only(
             "slug", "state", "default_language", "goal", "deadline"
         )
     )
     recorded: defaultdict[int, set[str]] = defaultdict(set)
-    notices = MilestoneNotice.objects.filter(letter__state=State.OPEN)
+    notices = MilestoneNotice.objects.filter(letter__state__in=SIGNABLE_STATES)
     for letter_id, milestone in notices.values_list("letter_id", "milestone"):
         recorded[letter_id].add(milestone)
     done = 0

@@ -21,7 +21,7 @@ from undersigned.delivery.models import (
 from undersigned.delivery.services.updates import UNSUBSCRIBE, update_next_at
 from undersigned.letters.models import LANGUAGES, Demand, DemandText, Letter, LetterText
 from undersigned.letters.presentation import default_first
-from undersigned.letters.states import State
+from undersigned.letters.states import DELIVERED_STATES
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.signing.codes import signature_link_id
 from undersigned.signing.models import Signature
@@ -42,7 +42,7 @@ class PublicDelivery:
 
 def public_delivery(*, letter: Letter) -> PublicDelivery | None:
     """The delivery as the letter page shows it; None until the letter is delivered."""
-    if letter.state not in (State.DELIVERED, State.ARCHIVED):
+    if letter.state not in DELIVERED_STATES:
         return None  # no query: the page of an open letter is what crowds reload
     row = (
         Delivery.objects.filter(letter=letter, state=DeliveryState.DELIVERED)
@@ -161,7 +161,7 @@ def demand_timelines(*, letter: Letter) -> dict[int, DemandTimeline]:
 
 def public_timelines(*, letter: Letter) -> dict[int, DemandTimeline]:
     """The timelines the public page shows: none (and no query) before delivery."""
-    if letter.state not in (State.DELIVERED, State.ARCHIVED):
+    if letter.state not in DELIVERED_STATES:
         return {}
     return demand_timelines(letter=letter)
 

@@ -36,7 +36,13 @@ from undersigned.delivery.models import Delivery, DeliveryState
 from undersigned.delivery.pdf import build_pdf
 from undersigned.letters.models import Letter
 from undersigned.letters.presentation import letter_title, letter_url
-from undersigned.letters.states import State, check_transition
+from undersigned.letters.states import (
+    DELIVERABLE_STATES,
+    SIGNABLE_STATES,
+    State,
+    check_transition,
+    state_write,
+)
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.mail.services import backoff, outbox_enqueue, render_email
 from undersigned.publiclog.models import LogState, PendingEntry
@@ -46,7 +52,6 @@ from undersigned.signing.services.common import issuance_key_of, letter_log_open
 
 logger = logging.getLogger(__name__)
 
-DELIVERABLE_STATES = frozenset({State.OPEN, State.CLOSED})
 LEASE = timedelta(minutes=10)
 _SNAPSHOT_TRIES = 3
 
@@ -156,10 +161,8 @@ def delivery_resend(*, delivery: Delivery) -> None:
 
 
 def _close(letter: Letter) -> None:
-    if letter.state == State.OPEN:
-        check_transition(letter.state, State.CLOSED)
-        letter.state = State.CLOSED
-        letter.save(update_fields=["state"])
+    if letter.state in SIGNABLE_STATES:
+        state_write(letter, State.CLOSED)
 
 
 def _prepare(letter_id: int) -> LogState:
@@ -192,7 +195,7 @@ def _deliver(claim: Claim) -> bool:
         queued = PendingEntry.objects.filter(letter_id=letter.pk).exists()
         if locked.state != State.CLOSED or current.size != log.size or queued:
             raise DeliveryMoved()
-        check_transition(locked.state, State.DELIVERED)
+        check_transition(locked.state, State.DELIVERED)  # before anything is queued
         message = outbox_enqueue(message=_email(locked, document.total, pdf))
         log_enqueue_delivery(
             letter=locked,
@@ -200,8 +203,7 @@ def _deliver(claim: Claim) -> bool:
             recipient=locked.recipient_name,
             genesis_keys=lambda: issuance_key_of(locked),
         )
-        locked.state = State.DELIVERED
-        locked.save(update_fields=["state"])
+        state_write(locked, State.DELIVERED)
         row.state = DeliveryState.DELIVERED
         row.delivered_at = timezone.now()
         row.pdf, row.pdf_sha256 = pdf, digest

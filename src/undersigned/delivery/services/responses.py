@@ -13,7 +13,7 @@ from undersigned.accounts.models import User
 from undersigned.common.text import clean_text
 from undersigned.delivery.models import ResponseEntry, Status
 from undersigned.letters.models import Demand, Letter
-from undersigned.letters.states import State
+from undersigned.letters.states import ANSWERABLE_STATES
 
 NOTE_MAX = 2000
 LINK_MAX = 500
@@ -63,7 +63,7 @@ def response_record(
         raise ValidationError(errors)
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=demand.letter_id)
-        if letter.state != State.DELIVERED:
+        if letter.state not in ANSWERABLE_STATES:
             raise ValidationError("Answers are recorded once the letter has been delivered.")
         if happened_on < letter.created_on:
             raise ValidationError({"happened_on": ["The date is before the letter was written."]})

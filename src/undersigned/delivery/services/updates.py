@@ -31,7 +31,7 @@ from undersigned.common.text import clean_text
 from undersigned.delivery.models import Update, UpdateKind
 from undersigned.letters.models import Letter, LetterText, LetterVersion
 from undersigned.letters.presentation import default_first, letter_url, title_in
-from undersigned.letters.states import State
+from undersigned.letters.states import UPDATE_STATES, State
 from undersigned.mail.services import outbox_enqueue_many, render_email, unsubscribe_headers
 from undersigned.signing.codes import signature_link_id, signature_link_token
 from undersigned.signing.mailbox import decrypt_address
@@ -41,7 +41,6 @@ from undersigned.signing.services.reconfirm import reconfirm_message
 
 logger = logging.getLogger(__name__)
 
-UPDATE_STATES = frozenset({State.OPEN, State.CLOSED, State.DELIVERED})
 UPDATE_INTERVAL = timedelta(days=3)
 SUBJECT_MAX = 200
 BODY_MAX = 10_000

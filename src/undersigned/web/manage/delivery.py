@@ -15,11 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from undersigned.accounts.models import Role, User
-from undersigned.accounts.permissions import NotFound, access_letter, access_role
+from undersigned.accounts.permissions import NotFound, access_letter, access_role, role_allows
 from undersigned.delivery.selectors import delivery_of, delivery_status
 from undersigned.delivery.services import delivery_request, delivery_resend
-from undersigned.delivery.services.delivery import DELIVERABLE_STATES
-from undersigned.letters.states import State
+from undersigned.letters.states import DELIVERABLE_STATES, State
 from undersigned.web.manage.forms_accounts import submit
 from undersigned.web.manage.forms_delivery import DeliverNowForm
 
@@ -38,7 +37,7 @@ def status(request: HttpRequest, slug: str) -> HttpResponse:
         "letter": letter,
         "state": State(letter.state),
         "status": current,
-        "is_owner": access_role(user=user, letter=letter) == Role.OWNER,
+        "is_owner": role_allows(access_role(user=user, letter=letter), Role.OWNER),
         "can_deliver": letter.state in DELIVERABLE_STATES,
     }
     return render(request, "delivery/status.html", context)

@@ -29,6 +29,7 @@ from undersigned.accounts.permissions import (
     access_can_invite_organizers,
     access_letter,
     access_role,
+    role_allows,
 )
 from undersigned.accounts.selectors import (
     letter_members,
@@ -39,7 +40,7 @@ from undersigned.accounts.services import invitation_create
 from undersigned.campaign import letters as services
 from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES
 from undersigned.letters.presentation import direction
-from undersigned.letters.states import EDITABLE_STATES, TRANSITIONS, State
+from undersigned.letters.states import EDITABLE_STATES, SIGNABLE_STATES, TRANSITIONS, State
 from undersigned.letters.validation import upload_too_large_message
 from undersigned.signing.selectors import letter_signed
 from undersigned.web.manage.dashboard import (
@@ -169,8 +170,8 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "letter": letter,
         "role": role,
         "state": State(letter.state),
-        "can_edit": role in (Role.OWNER, Role.EDITOR) and letter.state in EDITABLE_STATES,
-        "is_owner": role == Role.OWNER,
+        "can_edit": role_allows(role, Role.EDITOR) and letter.state in EDITABLE_STATES,
+        "is_owner": role_allows(role, Role.OWNER),
         "buttons": [(t, label) for t, label in _BUTTONS.items() if t in TRANSITIONS[letter.state]],
         "members": letter_members(letter=letter),
         "invitations": letter_pending_invitations(letter=letter),
@@ -178,7 +179,7 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
             (code, name) for code, name in LANGUAGES.items() if code not in managed.languages
         ],
         "rtl": RTL_LANGUAGES,
-        "amending": letter.state == State.OPEN and letter_signed(letter=letter),
+        "amending": letter.state in SIGNABLE_STATES and letter_signed(letter=letter),
         "versions": letter_versions(letter=letter),
     }
     return render(request, "manage/letter.html", context)
@@ -220,7 +221,7 @@ def text_edit(request: HttpRequest, slug: str) -> HttpResponse:
         demands=managed.demands,
         language=language,
         original=letter.default_language,
-        amending=letter.state == State.OPEN,
+        amending=letter.state in SIGNABLE_STATES,
     )
     saved = _save(
         request,
@@ -267,7 +268,7 @@ def _demand_form(request: HttpRequest, slug: str, demand_id: int | None) -> Http
     managed = managed_demand(letter=letter, demand_id=demand_id) if demand_id is not None else None
     languages = managed_languages(letter=letter)
     initial = {f"text_{lang}": text for lang, text in managed.texts.items()} if managed else None
-    amending = letter.state == State.OPEN
+    amending = letter.state in SIGNABLE_STATES
     form = DemandForm(_data(request), initial=initial, languages=languages, amending=amending)
     saved = _save(
         request,

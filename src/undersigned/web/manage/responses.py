@@ -11,11 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.models import Role, User
-from undersigned.accounts.permissions import access_letter, access_role
+from undersigned.accounts.permissions import access_letter, access_role, role_allows
 from undersigned.delivery.selectors import demand_choices, demand_timelines
 from undersigned.delivery.services import response_record
 from undersigned.letters.models import Demand
-from undersigned.letters.states import State
+from undersigned.letters.states import ANSWERABLE_STATES
 from undersigned.web.manage.forms_accounts import submit
 from undersigned.web.manage.forms_delivery import ResponseForm
 
@@ -25,9 +25,8 @@ from undersigned.web.manage.forms_delivery import ResponseForm
 def responses(request: HttpRequest, slug: str) -> HttpResponse:
     user = cast(User, request.user)  # login_required has run
     letter = access_letter(user=user, slug=slug)
-    can_record = letter.state == State.DELIVERED and access_role(user=user, letter=letter) in (
-        Role.OWNER,
-        Role.EDITOR,
+    can_record = letter.state in ANSWERABLE_STATES and role_allows(
+        access_role(user=user, letter=letter), Role.EDITOR
     )
     choices = demand_choices(letter=letter)
     form = ResponseForm(request.POST if request.method == "POST" else None, demands=choices)

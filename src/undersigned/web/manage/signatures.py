@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from undersigned.accounts.models import Role, User
-from undersigned.accounts.permissions import access_letter, access_role
+from undersigned.accounts.permissions import access_letter, access_role, role_allows
 from undersigned.letters.models import Letter
 from undersigned.signing import selectors, services, tiers
 from undersigned.signing.errors import SigningError
@@ -46,7 +46,7 @@ def _context(request: HttpRequest, letter: Letter, **extra: Any) -> dict[str, An
     role = access_role(user=request.user, letter=letter)
     return {
         "letter": letter,
-        "can_edit": role in {Role.EDITOR, Role.OWNER},
+        "can_edit": role_allows(role, Role.EDITOR),
         "counts": selectors.letter_counts(letter_id=letter.pk),
         **extra,
     }

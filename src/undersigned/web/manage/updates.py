@@ -17,16 +17,23 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.models import Role, User
-from undersigned.accounts.permissions import NotFound, access_letter, access_public_log, access_role
+from undersigned.accounts.permissions import (
+    NotFound,
+    access_letter,
+    access_public_log,
+    access_role,
+    role_allows,
+)
 from undersigned.delivery.selectors import (
     unsubscribe_signature,
     update_languages,
     updates_overview,
 )
 from undersigned.delivery.services import update_send, updates_unsubscribe
-from undersigned.delivery.services.updates import UPDATE_INTERVAL, UPDATE_STATES, when_text
+from undersigned.delivery.services.updates import UPDATE_INTERVAL, when_text
 from undersigned.letters.models import LANGUAGES
 from undersigned.letters.presentation import direction, letter_title
+from undersigned.letters.states import UPDATE_STATES
 from undersigned.web.manage.forms_accounts import submit
 from undersigned.web.manage.forms_delivery import UpdateForm
 
@@ -36,7 +43,7 @@ from undersigned.web.manage.forms_delivery import UpdateForm
 def updates(request: HttpRequest, slug: str) -> HttpResponse:
     user = cast(User, request.user)  # login_required has run
     letter = access_letter(user=user, slug=slug)
-    may_send = access_role(user=user, letter=letter) in (Role.OWNER, Role.EDITOR)
+    may_send = role_allows(access_role(user=user, letter=letter), Role.EDITOR)
     form = UpdateForm(
         request.POST if request.method == "POST" else None,
         languages=update_languages(letter=letter),

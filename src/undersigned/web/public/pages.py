@@ -25,7 +25,7 @@ from undersigned.letters.models import (
     LetterText,
 )
 from undersigned.letters.presentation import choose_language, default_first, direction
-from undersigned.letters.states import PUBLIC_STATES, State
+from undersigned.letters.states import PUBLIC_STATES, SIGNABLE_STATES, State
 from undersigned.signing.models import Tier
 from undersigned.signing.selectors import Counts, letter_counts, published_counts, published_total
 
@@ -231,7 +231,7 @@ def letter_page(*, letter: Letter, requested: str | None, accept_language: str) 
         addenda=_shown_addenda(_addenda(letter), language),
         counts=published,
         pending=pending,
-        signable=letter.state == State.OPEN,
+        signable=letter.state in SIGNABLE_STATES,
     )
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.letters.models import LetterVersion
-from undersigned.letters.states import State
+from undersigned.letters.states import SIGNABLE_STATES
 from undersigned.signing import services
 from undersigned.signing.errors import Closed, NothingToReconfirm, SigningError
 from undersigned.web.public.signing_common import attempt, letter_context, problem
@@ -22,7 +22,7 @@ def reconfirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     context = letter_context(request, access_public_letter(slug=slug))
     letter = context["letter"]
     if request.method == "GET":
-        if letter.state != State.OPEN:
+        if letter.state not in SIGNABLE_STATES:
             return problem(request, context, Closed())
         signature = services.reconfirm_pending(letter=letter, token=token)
         if signature is None:
