@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from undersigned.accounts.models import Invitation, Membership, Role, User
+from undersigned.common.errors import ServiceError
 from undersigned.common.text import clean_text
 from undersigned.letters.models import Letter
 from undersigned.letters.presentation import letter_title
@@ -31,8 +32,11 @@ MAX_PENDING_INVITATIONS_PER_LETTER = 50
 DISPLAY_NAME_MAX = 120
 
 
-class InvitationInvalid(Exception):
+class InvitationInvalid(ServiceError):
     """The link is unknown, expired or used; the three look the same to whoever holds it."""
+
+    status, code = 404, "invalid_invitation"
+    message = "This invitation link is not valid: it may have expired or been used already."
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 
+from undersigned.common.errors import error_body
+
 _API_PREFIX = "/api/"
 _CODES = {
     400: "bad_request",
@@ -33,7 +35,7 @@ _CODES = {
 
 def api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(
-        {"error": {"code": code, "message": message}},
+        error_body(code, message),
         status=status,
         content_type="application/json; charset=utf-8",
     )

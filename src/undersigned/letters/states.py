@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from undersigned.common.errors import ServiceError
+
 if TYPE_CHECKING:
     from undersigned.letters.models import Letter
 
@@ -52,14 +54,15 @@ ANSWERABLE_STATES = frozenset({State.DELIVERED})
 UPDATE_STATES = PUBLIC_STATES
 
 
-class TransitionError(Exception):
-    pass
+class TransitionError(ServiceError):
+    status, code = 409, "invalid_transition"
+    message = "The letter cannot move to that state now."
 
 
 def check_transition(current: str, target: str) -> None:
     if target not in TRANSITIONS.get(current, frozenset()):
         raise TransitionError(
-            f"A letter that is {State(current).label.lower()} cannot become "
+            message=f"A letter that is {State(current).label.lower()} cannot become "
             f"{State(target).label.lower()}."
         )
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from undersigned.common.errors import ServiceError
 from undersigned.common.text import clean_text
 from undersigned.crypto import logentries
 from undersigned.crypto.merkle import EMPTY_ROOT, leaf_hash
@@ -66,8 +67,10 @@ class LogReceipt:
         }
 
 
-class CosignatureRejected(Exception):
+class CosignatureRejected(ServiceError):
     """A submitted cosignature is malformed, from an unknown witness, or does not verify."""
+
+    status, code = 422, "cosignature_rejected"
 
 
 def log_open(
@@ -233,7 +236,7 @@ def log_cosign(*, letter: Letter, cosignatures: str) -> str:
     """
     lines = [line for line in cosignatures.replace("\r\n", "\n").split("\n") if line]
     if not lines or len(lines) > MAX_COSIGNATURES:
-        raise CosignatureRejected(f"Send 1 to {MAX_COSIGNATURES} cosignature lines.")
+        raise CosignatureRejected(message=f"Send 1 to {MAX_COSIGNATURES} cosignature lines.")
     witnesses = [verifier_from_vkey(vkey) for vkey in settings.LOG_WITNESSES]
     known = {(w.name, w.key_id) for w in witnesses}
     with transaction.atomic():
@@ -242,16 +245,18 @@ def log_cosign(*, letter: Letter, cosignatures: str) -> str:
         try:
             _, offered = parse_note(text + "\n" + "\n".join(lines) + "\n")
         except NoteError as exc:
-            raise CosignatureRejected(f"These are not signature lines: {exc}") from exc
+            raise CosignatureRejected(message=f"These are not signature lines: {exc}") from exc
         for sig in offered:
             if (sig.name, sig.key_id) not in known:
-                raise CosignatureRejected(f"{sig.name!r} is not a witness this log accepts.")
+                raise CosignatureRejected(
+                    message=f"{sig.name!r} is not a witness this log accepts."
+                )
         log = verifier_from_vkey(state.vkey)
         try:
             open_checkpoint(format_note(text, [*offered, existing[0]]), log, witnesses=witnesses)
         except NoteError as exc:
             raise CosignatureRejected(
-                "A cosignature does not verify over the current checkpoint (size "
+                message="A cosignature does not verify over the current checkpoint (size "
                 f"{state.size}); the log may have moved on. ({exc})"
             ) from exc
         keep: list[NoteSignature] = [

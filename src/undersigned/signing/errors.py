@@ -1,25 +1,12 @@
-"""The one exception signing services raise: a status, a stable code and a sentence for people.
-
-Views turn it into a page, the API into its error format, so both say the same thing. Each kind
-is a subclass (raised as a fresh instance: a shared instance would carry tracebacks across
-threads).
-"""
+"""The refusals of the signing services, one subclass per machine code (common/errors.py)."""
 
 from __future__ import annotations
 
+from undersigned.common.errors import ServiceError
 
-class SigningError(Exception):
-    status = 400
-    code = "invalid"
-    message = "This request could not be completed."
 
-    def __init__(
-        self, status: int | None = None, code: str | None = None, message: str = ""
-    ) -> None:
-        super().__init__(message or self.message)
-        self.status = status or self.status
-        self.code = code or self.code
-        self.message = message or self.message
+class SigningError(ServiceError):
+    """Any refusal of a signing service."""
 
 
 class Closed(SigningError):

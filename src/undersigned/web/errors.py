@@ -6,6 +6,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from undersigned.common.errors import error_body
+
 _MESSAGES = {
     400: ("bad_request", "The request could not be understood."),
     403: ("forbidden", "You do not have access to this page."),
@@ -22,7 +24,7 @@ def _respond(
 ) -> HttpResponse:
     code, message = reason or _MESSAGES[status]
     if request.path.startswith("/api/"):
-        return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+        return JsonResponse(error_body(code, message), status=status)
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 

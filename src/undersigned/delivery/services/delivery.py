@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from undersigned.accounts.models import User
+from undersigned.common.errors import ServiceError
 from undersigned.delivery.document import delivery_document
 from undersigned.delivery.models import Delivery, DeliveryState
 from undersigned.delivery.pdf import build_pdf
@@ -56,8 +57,11 @@ LEASE = timedelta(minutes=10)
 _SNAPSHOT_TRIES = 3
 
 
-class DeliveryMoved(Exception):
+class DeliveryMoved(ServiceError):
     """The letter or its log changed while the PDF was being built; build it again."""
+
+    status, code = 409, "delivery_moved"
+    message = "The letter changed while it was being delivered; the worker tries again."
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def delivery_perform(*, claim: Claim) -> bool:
                 return _deliver(claim)
             except DeliveryMoved:
                 continue
-        raise DeliveryMoved("the letter's log kept changing while the PDF was being built")
+        raise DeliveryMoved(message="the letter's log kept changing while the PDF was being built")
     # Whatever went wrong (a font, the database), the row says so and is tried again later.
     except Exception as exc:
         logger.exception("delivering %s failed", claim.delivery_id)

@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from undersigned.common.errors import ApiError
+from undersigned.common.errors import ApiError, ServiceError, error_body
 
 
 class StrictParser(Parser):
@@ -44,13 +44,11 @@ api = NinjaAPI(
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
-    return api.create_response(
-        request, {"error": {"code": code, "message": message}}, status=status
-    )
+    return api.create_response(request, error_body(code, message), status=status)
 
 
-@api.exception_handler(ApiError)
-def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return error_response(request, exc.status, exc.code, exc.message)
 
 

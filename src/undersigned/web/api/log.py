@@ -81,8 +81,6 @@ def log_cosign(request: HttpRequest, slug: str, body: CosignIn) -> dict[str, Any
     letter = _letter(slug)
     if selectors.log_state(letter_id=letter.pk) is None:
         raise _no_log()
-    try:
-        text = services.log_cosign(letter=letter, cosignatures=body.cosignatures[:20_000])
-    except services.CosignatureRejected as exc:
-        raise ApiError(422, "cosignature_rejected", str(exc)) from exc
+    # A rejected cosignature is a ServiceError (422 cosignature_rejected), answered by the API.
+    text = services.log_cosign(letter=letter, cosignatures=body.cosignatures[:20_000])
     return {"checkpoint": text}

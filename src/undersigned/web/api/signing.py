@@ -22,7 +22,7 @@ from undersigned.common.errors import ApiError
 from undersigned.common.ratelimit import hit_client
 from undersigned.letters.models import Letter
 from undersigned.signing import inputs, selectors, services
-from undersigned.signing.errors import RateLimited, SigningError
+from undersigned.signing.errors import RateLimited
 from undersigned.signing.models import Tier
 
 router = Router(tags=["signing"])
@@ -120,8 +120,6 @@ def api_run(request: HttpRequest, limit: str, action: Callable[[], T]) -> T:
         if not hit_client(limit, request):
             raise RateLimited()
         return action()
-    except SigningError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
     except ValidationError as exc:
         raise ApiError(422, "invalid_input", _messages(exc)) from exc
 
