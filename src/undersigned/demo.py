@@ -95,7 +95,7 @@ def run_demo(argv: list[str]) -> None:
     if args.no_serve:
         return
 
-    from undersigned.campaign.management.commands.worker import run_worker
+    from undersigned.campaign.worker import run_worker
 
     stop = threading.Event()
     worker = threading.Thread(target=run_worker, kwargs={"stop": stop}, daemon=True)

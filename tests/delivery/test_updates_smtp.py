@@ -10,7 +10,7 @@ from django.test import Client
 from tests.delivery.updates_helpers import letter_in, subscribe, texts
 from tests.support.factories import make_organizer
 from tests.support.smtp import SmtpSink
-from undersigned.campaign.management.commands.worker import run_worker
+from undersigned.campaign.worker import run_worker
 from undersigned.delivery.services import update_send
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.signing.codes import signature_link_token

@@ -56,7 +56,7 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def worker(transactional_db: None) -> Iterator[None]:
     """The real worker loop in a thread, as `undersigned demo` runs it."""
-    from undersigned.campaign.management.commands.worker import run_worker
+    from undersigned.campaign.worker import run_worker
 
     stop = threading.Event()
 

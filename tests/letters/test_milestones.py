@@ -17,7 +17,8 @@ from django.utils import timezone
 from tests.signing.helpers import sign
 from tests.support.factories import make_letter, make_organizer, set_counts
 from undersigned.accounts.models import Membership, Role, User
-from undersigned.campaign.milestones import milestones_due, milestones_job, milestones_notify
+from undersigned.campaign.milestones import milestones_due, milestones_notify
+from undersigned.common.jobs import job_named, job_run_if_due
 from undersigned.letters.models import Letter, MilestoneNotice
 from undersigned.letters.states import State
 from undersigned.mail.models import OutboxMessage
@@ -287,18 +288,20 @@ def test_milestones_notify_waits_for_the_sequencer(letter: Letter) -> None:
 
 def test_milestones_job_runs_once_per_interval(letter: Letter) -> None:
     set_counts(letter, public=25)
-    assert milestones_job() == 1
+    assert job_run_if_due(job_named("milestones")) == 1
     _set_published(letter, 50)
-    assert milestones_job() == 0  # throttled: another worker (or this one) just swept
+    assert (
+        job_run_if_due(job_named("milestones")) == 0
+    )  # throttled: another worker (or this one) just swept
     cache.clear()
-    assert milestones_job() == 1
+    assert job_run_if_due(job_named("milestones")) == 1
     assert _notices(letter) == ["goal_25", "goal_50"]
 
 
 def test_milestones_job_skips_closed_letters(letter: Letter) -> None:
     set_counts(letter, public=100)
     Letter.objects.filter(pk=letter.pk).update(state=State.CLOSED)
-    assert (milestones_job(), _notices(letter), _mail()) == (0, [], [])
+    assert (job_run_if_due(job_named("milestones")), _notices(letter), _mail()) == (0, [], [])
 
 
 def test_milestones_job_reads_a_fixed_number_of_queries_per_letter(letter: Letter) -> None:
@@ -308,7 +311,7 @@ def test_milestones_job_reads_a_fixed_number_of_queries_per_letter(letter: Lette
         MilestoneNotice.objects.create(letter=finished, milestone=milestone)
     set_counts(letter, public=1)
     with CaptureQueriesContext(connection) as queries:
-        assert milestones_job() == 0
+        assert job_run_if_due(job_named("milestones")) == 0
     sql = [query["sql"] for query in queries.captured_queries]
     # Letters, notices, then two reads for each letter that can still reach a milestone (the
     # finished letter has reached them all); the throttle lives in the cache.

@@ -18,7 +18,7 @@ from tests.support.dbsearch import Hit, search_database
 from tests.support.factories import PASSWORD, make_letter, make_organizer
 from tests.support.smtp import SmtpSink
 from undersigned.accounts.models import User
-from undersigned.campaign.management.commands.worker import run_worker
+from undersigned.campaign.worker import run_worker
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage
 

@@ -22,7 +22,7 @@ from tests.signing.helpers import outbox_code
 from tests.support.dbsearch import as_text
 from tests.support.factories import make_letter
 from tests.support.smtp import SmtpSink
-from undersigned.campaign.management.commands.worker import run_worker
+from undersigned.campaign.worker import run_worker
 from undersigned.crypto import tokens
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage

@@ -14,7 +14,7 @@ from tests.support.dbsearch import places, search_database
 from tests.support.factories import make_letter, make_organizer
 from tests.support.smtp import SmtpSink
 from undersigned.campaign import letters as services
-from undersigned.campaign.management.commands.worker import run_worker
+from undersigned.campaign.worker import run_worker
 from undersigned.delivery.services import updates_fanout_job
 from undersigned.letters.states import State
 from undersigned.signing.models import Signature

@@ -12,7 +12,7 @@ from tests.support.dbsearch import places, search_database
 from tests.support.factories import make_organizer
 from tests.support.smtp import SmtpSink
 from undersigned.campaign.letters import letter_transition
-from undersigned.campaign.management.commands.worker import run_worker
+from undersigned.campaign.worker import run_worker
 from undersigned.delivery.services import update_send
 from undersigned.letters.states import State
 from undersigned.signing.mailbox import decrypt_address

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.publiclog.helpers import sign, sign_many
 from tests.support.factories import make_letter
+from undersigned.common.jobs import job_named, job_run_if_due
 from undersigned.crypto import logentries
 from undersigned.crypto.merkle import MemoryTree
 from undersigned.crypto.note import open_checkpoint, verifier_from_vkey
@@ -153,18 +154,16 @@ def test_log_counts_of_a_letter_without_log_are_zero() -> None:
     assert (counts.total, counts.pending, counts.size) == (0, 0, 0)
 
 
-def test_sequencer_job_waits_for_its_interval(
-    settings: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sequencer_job_waits_for_its_interval(settings: object) -> None:
     settings.SEQUENCER_INTERVAL_SECONDS = 3600  # type: ignore[attr-defined]
-    monkeypatch.setattr(sequencer, "_last_run", float("-inf"))
+    job = job_named("sequencer")
     letter = make_letter()
     sign_many(letter, 2)
-    assert sequencer.sequencer_job() == 3
+    assert job_run_if_due(job) == 3
     sign_many(letter, 2)
-    assert sequencer.sequencer_job() == 0
-    monkeypatch.setattr(sequencer, "_last_run", time.monotonic() - 3600)
-    assert sequencer.sequencer_job() == 2
+    assert job_run_if_due(job) == 0
+    cache.delete("jobs:sequencer:ran")  # the interval has passed
+    assert job_run_if_due(job) == 2
 
 
 def test_one_broken_letter_does_not_stop_the_others() -> None:
@@ -219,10 +218,9 @@ def test_signature_entries_keep_their_receipt_bytes() -> None:
     )
 
 
-def test_worker_round_runs_the_sequencer(monkeypatch: pytest.MonkeyPatch) -> None:
-    from undersigned.campaign.jobs import run_jobs_once
+def test_worker_round_runs_the_sequencer() -> None:
+    from undersigned.campaign.worker import run_jobs_once
 
-    monkeypatch.setattr(sequencer, "_last_run", float("-inf"))
     letter = make_letter()
     sign_many(letter, 2)
     run_jobs_once()

@@ -22,7 +22,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +46,6 @@ GOAL_MILESTONES: tuple[tuple[Milestone, int], ...] = (
 DEADLINE_NOTICE = timedelta(hours=24)
 # The worker runs its jobs several times a second; milestones are not that urgent.
 MILESTONES_SWEEP_SECONDS = 30
-_SWEEP_KEY = "letters:milestones-sweep"
 # Notices go to those who can act on them: editors and owners.
 _ORGANIZER_ROLES = roles_allowed(Role.EDITOR)
 
@@ -138,15 +136,14 @@ def _possible(letter: Letter) -> set[str]:
     return possible
 
 
-def milestones_job() -> int:
-    """The worker's job: check open letters at most every MILESTONES_SWEEP_SECONDS across workers.
+def milestones_sweep() -> int:
+    """Notify every open letter's milestones that are due (the worker runs it every
+    MILESTONES_SWEEP_SECONDS across workers: campaign/jobs.py).
 
     Two queries for all open letters and their notices, then two small indexed reads per letter
     that can still reach a milestone (the log's state row and the letter's counters; no COUNT
     over signatures).
     """
-    if not cache.add(_SWEEP_KEY, 1, timeout=MILESTONES_SWEEP_SECONDS):
-        return 0
     letters = list(
         Letter.objects.filter(state__in=SIGNABLE_STATES).only(
             "slug", "state", "default_language", "goal", "deadline"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +34,6 @@ logger = logging.getLogger(__name__)
 _BARRIERS = frozenset({EntryKind.LETTER, EntryKind.AMENDMENT, EntryKind.DELIVERY})
 _REMOVALS = frozenset({EntryKind.WITHDRAWAL, EntryKind.INVALIDATION})
 _random = secrets.SystemRandom()
-_last_run = float("-inf")
 
 
 def _order(rows: Sequence[PendingEntry], *, empty: bool) -> list[PendingEntry]:
@@ -219,13 +217,3 @@ def log_sequence_all(*, batch_max: int | None = None, max_batches: int = 100) ->
         except Exception:
             logger.exception("sequencing the log of letter %s failed", letter_id)
     return done
-
-
-def sequencer_job() -> int:
-    """The worker's job: run the sequencer at most every SEQUENCER_INTERVAL_SECONDS."""
-    global _last_run
-    now = time.monotonic()
-    if now - _last_run < settings.SEQUENCER_INTERVAL_SECONDS:
-        return 0
-    _last_run = now
-    return log_sequence_all()

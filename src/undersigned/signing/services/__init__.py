@@ -25,7 +25,6 @@ from undersigned.signing.services.retention import (
     PurgeReport,
     letter_secrets_purge,
     verifications_expire,
-    verifications_expire_job,
 )
 from undersigned.signing.services.signers import (
     Receipt,
@@ -65,6 +64,5 @@ __all__ = [
     "token_issue",
     "token_issue_with_invite",
     "verifications_expire",
-    "verifications_expire_job",
     "withdrawal_start",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -71,10 +70,3 @@ def verifications_expire() -> int:
     with transaction.atomic():
         deleted, _ = Verification.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
-
-
-def verifications_expire_job() -> int:
-    """The worker's job: sweep at most once a minute across all workers."""
-    if not cache.add("signing:expiry-sweep", 1, timeout=EXPIRY_SWEEP_SECONDS):
-        return 0
-    return verifications_expire()

@@ -1,16 +1,14 @@
-"""The background worker: sends the outbox (and, as they land, sequences the log and delivers)."""
+"""`undersigned worker`: runs the background jobs until SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
 import signal
 import threading
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
 
-from undersigned.campaign.jobs import run_jobs_once
+from undersigned.campaign.worker import run_worker
 
 
 class Command(BaseCommand):
@@ -28,15 +26,3 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())
         run_worker(stop=stop, once=options["once"], idle_sleep=options["idle_sleep"])
-
-
-def run_worker(*, stop: threading.Event, once: bool = False, idle_sleep: float = 0.2) -> None:
-    while not stop.is_set():
-        close_old_connections()
-        done = run_jobs_once()
-        if once:
-            return
-        if not done:
-            stop.wait(idle_sleep)
-        else:
-            time.sleep(0)  # yield between busy rounds
