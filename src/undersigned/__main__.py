@@ -1,4 +1,4 @@
-"""The `undersigned` command (DESIGN.md section 9a).
+"""The `undersigned` command (docs/design.md section 9a).
 
 undersigned demo [--host H] [--port P] [--no-serve]   a local instance with a sample letter
 undersigned serve [--bind H:P] [--workers N]

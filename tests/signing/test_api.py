@@ -1,4 +1,4 @@
-"""The signing API (DESIGN.md section 8): shapes, statuses and the identical 202."""
+"""The signing API (docs/design.md section 8b): shapes, statuses and the identical 202."""
 
 from __future__ import annotations
 

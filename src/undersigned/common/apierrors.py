@@ -2,7 +2,7 @@
 
 Ninja answers a wrong method with a plain-text 405 and an unhandled 404 with {"detail": ...};
 Django raises RequestDataTooBig from deep inside request parsing. Clients of the API must be able
-to rely on {"error": {"code", "message"}} with a 4xx status (DESIGN.md section 8), so this
+to rely on {"error": {"code", "message"}} with a 4xx status (docs/design.md section 8a), so this
 middleware rewrites anything else on the way out.
 """
 

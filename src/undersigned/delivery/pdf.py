@@ -5,7 +5,7 @@ bidi algorithm orders right-to-left runs, so text is stored in logical order and
 way. The fonts ship with the package (undersigned/fonts), so the output does not depend on what
 the server has installed.
 
-A letter can carry 100,000 named signatories, to be built within a minute and 500 MB (DESIGN.md
+A letter can carry 100,000 named signatories, to be built within a minute and 500 MB (docs/design.md
 section 10). Shaping one line costs about a millisecond, so names that need no shaping (Latin,
 Greek and Cyrillic the main font covers) are drawn directly, and only the others are shaped.
 """

@@ -52,7 +52,7 @@ class Letter(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     deliver_at = models.DateTimeField(null=True, blank=True)
     breakdown_threshold = models.PositiveSmallIntegerField(default=5)
-    # HMAC key for mailbox hashes; destroyed when the letter is archived (DESIGN.md section 4).
+    # HMAC key for mailbox hashes; destroyed when the letter is archived (docs/design.md 4e).
     mailbox_key = models.BinaryField(null=True, default=new_mailbox_key)
     # The text's version: 1 when opened, one more for each amendment (letters/versions.py).
     version = models.PositiveIntegerField(default=1)

@@ -1,6 +1,6 @@
 """Versions of an open letter's text: typo fixes before the first signature, amendments after.
 
-Rules (DESIGN.md section 5, docs/log.md):
+Rules (docs/design.md section 5c, docs/log.md):
 - A draft has no versions; opening it records version 1 (its text and the hash the genesis
   entry publishes).
 - Every change to the text of an open letter (titles, bodies, demands, in any language) makes

@@ -20,7 +20,7 @@ class OutboxMessage(models.Model):
     state = models.CharField(
         max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
     )
-    # The plaintext address lives here only until the message is sent (DESIGN.md section 4).
+    # The plaintext address lives here only until the message is sent (docs/design.md section 4e).
     recipients = models.JSONField(default=list)
     message = models.BinaryField()  # RFC 5322 bytes, built at enqueue time
     message_id = models.CharField(max_length=200)

@@ -170,7 +170,7 @@ def _mark_failed(row: OutboxMessage, exc: Exception) -> None:
 
 
 def _mark_sent(row: OutboxMessage) -> None:
-    # The address and the content go as soon as the server has the message (DESIGN.md section 4).
+    # The address and content go as soon as the server has the message (docs/design.md 4e).
     OutboxMessage.objects.filter(pk=row.pk, lease_token=row.lease_token).update(
         state=OutboxState.SENT,
         recipients=[],

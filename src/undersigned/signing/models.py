@@ -1,7 +1,7 @@
 """Signatures, their verification, invite codes and counters.
 
 What is stored per tier is decided in signing/tiers.py; these models only hold it. Dates, not
-times, for anything about a signer (DESIGN.md section 2).
+times, for anything about a signer (docs/design.md section 2c).
 """
 
 from __future__ import annotations

@@ -308,7 +308,7 @@ def published_counts(*, live: Counts, letter_id: int) -> tuple[Counts, int]:
     """The published count (the log's, per tier) and how many confirmed signatures still wait.
 
     `live` are the signing counters; the difference is what the next checkpoint will add, so
-    neither number needs a COUNT(*) (DESIGN.md section 10).
+    neither number needs a COUNT(*) (docs/design.md section 10a).
     """
     stored = log_tier_counts(letter_id=letter_id)
     per_tier = {tier: stored.get(tier, 0) for tier in live.per_tier}

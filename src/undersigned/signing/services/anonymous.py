@@ -1,5 +1,5 @@
 """Anonymous signatures: a verified mailbox or invite code gets one blind token, which later
-signs without anyone being able to tell whose it was (DESIGN.md section 6, docs/anonymous.md).
+signs without anyone being able to tell whose it was (docs/design.md section 6, docs/anonymous.md).
 
 Issuance and redemption share nothing the server can join on. Issuance leaves an Issuance row
 (mailbox hash, date, random id) or a used invite code, and one more in the issued counter; the

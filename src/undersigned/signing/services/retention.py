@@ -1,4 +1,4 @@
-"""Erasing what is only needed while a letter collects signatures (DESIGN.md section 4)."""
+"""Erasing what is only needed while a letter collects signatures (docs/design.md section 4e)."""
 
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ def signing_start(
         context: dict[str, Any] = {
             "language": language,
             "title": letter_title(letter, language),
-            # DESIGN.md section 8 fixes the public letter page at /l/<slug>/.
+            # docs/design.md section 8c fixes the public letter page at /l/<slug>/.
             "letter_url": letter_url(slug=letter.slug),
             "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
         }

@@ -1,4 +1,4 @@
-"""The public HTTP API (DESIGN.md section 8): one NinjaAPI with a router per app.
+"""The public HTTP API (docs/design.md section 8): one NinjaAPI with a router per app.
 
 Every error leaves as {"error": {"code": ..., "message": ...}} with a 4xx status.
 """

@@ -1,4 +1,4 @@
-"""Anonymous signing through the public API (DESIGN.md sections 6 and 8).
+"""Anonymous signing through the public API (docs/design.md sections 6b and 8b).
 
 POST .../tokens blind-signs a token request for a verified mailbox (email and the code from a
 POST .../signatures with tier "anonymous") or an invite code; POST .../anonymous-signatures

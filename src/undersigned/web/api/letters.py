@@ -1,4 +1,4 @@
-"""The letters part of the public API (DESIGN.md section 8): a letter and its count."""
+"""The letters part of the public API (docs/design.md section 8b): a letter and its count."""
 
 from __future__ import annotations
 

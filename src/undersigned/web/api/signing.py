@@ -1,4 +1,4 @@
-"""Signing through the public API (DESIGN.md section 8).
+"""Signing through the public API (docs/design.md section 8b).
 
 The receipt keeps the keys "entry", "leaf_hash" and "log_url" so clients can rely on its shape;
 they are null until the public log exists. Withdrawal by mailbox takes two calls: POST

@@ -38,7 +38,7 @@ from undersigned.accounts.selectors import (
 )
 from undersigned.accounts.services import invitation_create
 from undersigned.campaign import letters as services
-from undersigned.letters.models import LANGUAGES, RTL_LANGUAGES
+from undersigned.letters.models import LANGUAGES
 from undersigned.letters.presentation import direction
 from undersigned.letters.states import EDITABLE_STATES, SIGNABLE_STATES, TRANSITIONS, State
 from undersigned.letters.validation import upload_too_large_message
@@ -178,7 +178,6 @@ def letter_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "new_languages": [
             (code, name) for code, name in LANGUAGES.items() if code not in managed.languages
         ],
-        "rtl": RTL_LANGUAGES,
         "amending": letter.state in SIGNABLE_STATES and letter_signed(letter=letter),
         "versions": letter_versions(letter=letter),
     }

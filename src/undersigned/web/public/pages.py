@@ -1,7 +1,7 @@
 """Reads for the public side of letters: the start page, the letter page and the letters API.
 
 Every function here runs a fixed number of queries whatever the size of the letter, because the
-letter page and the API are what a crowd of readers reloads (DESIGN.md section 10).
+letter page and the API are what a crowd of readers reloads (docs/design.md section 10a).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
+from undersigned.letters.presentation import direction as _direction
+
 register = template.Library()
 
 
@@ -14,6 +16,12 @@ register = template.Library()
 def grouped(value: int) -> str:
     """A count with the interface language's thousands separator: counts are read at a glance."""
     return formats.number_format(value, force_grouping=True)
+
+
+@register.filter
+def direction(language: str) -> str:
+    """`rtl` or `ltr` for a language code, as letters.presentation decides it."""
+    return _direction(language)
 
 
 @register.simple_tag(takes_context=True)
