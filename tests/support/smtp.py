@@ -41,7 +41,7 @@ class Received:
         return str(part.get_content())
 
     def code(self) -> str:
-        """The verification code: docs/design.md (section 8d) puts it on a line beginning 'Code: '."""
+        """The verification code, on a line beginning 'Code: ' (docs/design.md section 8d)."""
         match = re.search(r"^Code: (\S+)\r?$", self.text(), re.MULTILINE)
         assert match is not None, "no 'Code: ' line in the message"
         return match.group(1)
