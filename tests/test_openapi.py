@@ -112,3 +112,26 @@ def test_openapi_issuance_fields_documented(document: Any, field: str, says: str
         [{"type": "string"}, {"type": "null"}],
         says,
     )
+
+
+def test_openapi_operation_ids_stay_as_published(document: Any) -> None:
+    ids = sorted(
+        operation["operationId"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+    )
+    assert ids == [
+        "undersigned_letters_api_letter_count",
+        "undersigned_letters_api_letter_detail",
+        "undersigned_letters_api_letter_version",
+        "undersigned_publiclog_api_log_cosign",
+        "undersigned_publiclog_api_log_detail",
+        "undersigned_publiclog_api_log_proof",
+        "undersigned_signing_api_anonymous_anonymous_signature",
+        "undersigned_signing_api_anonymous_token_issue",
+        "undersigned_signing_api_confirm",
+        "undersigned_signing_api_signatories",
+        "undersigned_signing_api_start",
+        "undersigned_signing_api_withdraw",
+        "undersigned_signing_api_withdraw_start",
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.parser import Parser
 
 from undersigned.common.errors import ApiError, ServiceError, error_body
@@ -33,7 +34,25 @@ class StrictParser(Parser):
         return data
 
 
-api = NinjaAPI(
+# Operation ids are part of the published API (generated clients name their methods after them).
+# They were derived from the routers' first modules; the routers moved into the web layer, and
+# the ids stay what they were.
+_PUBLISHED_MODULES = {
+    "undersigned.web.api.letters": "undersigned.letters.api",
+    "undersigned.web.api.signing": "undersigned.signing.api",
+    "undersigned.web.api.anonymous": "undersigned.signing.api_anonymous",
+    "undersigned.web.api.log": "undersigned.publiclog.api",
+}
+
+
+class StableIdsApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        function = operation.view_func
+        module = _PUBLISHED_MODULES.get(function.__module__, function.__module__)
+        return f"{module}_{function.__name__}".replace(".", "_")
+
+
+api = StableIdsApi(
     title="undersigned API",
     version="1",
     description="Open letters with verified signatures and a public log.",
