@@ -3,8 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# pytest-xdist: tests in this many processes, each with its own test database (pytest-django
+# suffixes its name per worker). Two, for the two cores of the project's machines.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: demo test test-sqlite test-postgres test-js lint browser node bench clean
+.PHONY: demo test test-fast test-sqlite test-postgres test-js lint browser node bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +41,15 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy src
 
 test-sqlite: $(VENV)/.installed browser node
-	env -u DATABASE_URL $(BIN)/pytest -m "not postgres"
+	env -u DATABASE_URL $(PYTEST) -m "not postgres"
 
 test-postgres: $(VENV)/.installed browser node
 	@test -n "$$DATABASE_URL" || { echo "test-postgres needs DATABASE_URL" >&2; exit 1; }
-	$(BIN)/pytest
+	$(PYTEST)
+
+# The quick loop while working: SQLite, no browser and no test marked slow. `make test` runs all.
+test-fast: $(VENV)/.installed node
+	env -u DATABASE_URL $(PYTEST) -m "not postgres and not e2e and not slow"
 
 # SQLite always; PostgreSQL too when DATABASE_URL points to one (CI sets it).
 test: lint test-js test-sqlite

@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import socket
 from collections import Counter as Tally
+from collections.abc import Iterator
 
 import pytest
 
@@ -25,13 +26,18 @@ SUBSCRIBERS = 400
 BATCH = "20"
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port bound but never listened on: connections to it are refused, and while the test runs
+    no other process (an SMTP sink in another pytest worker) can be given it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        yield int(s.getsockname()[1])
 
 
-def test_worker_killed_mid_fan_out_writes_each_subscriber_once_after_restart() -> None:
+def test_worker_killed_mid_fan_out_writes_each_subscriber_once_after_restart(
+    closed_port: int,
+) -> None:
     letter = letter_in("en")
     Signature.objects.bulk_create(
         Signature(letter=letter, tier="counted", mailbox_hash=f"m{n}", receipt_commitment=f"r{n}",
@@ -40,7 +46,7 @@ def test_worker_killed_mid_fan_out_writes_each_subscriber_once_after_restart() -
     )  # fmt: skip
     update = update_send(letter=letter, user=make_organizer(), texts=texts(en=("News", "Text")))
     # Nothing listens there: messages stay in the outbox, where each one can be counted.
-    env = {"EMAIL_URL": f"smtp://127.0.0.1:{_closed_port()}", "UPDATES_FANOUT_BATCH": BATCH}
+    env = {"EMAIL_URL": f"smtp://127.0.0.1:{closed_port}", "UPDATES_FANOUT_BATCH": BATCH}
 
     worker = processes.start("worker", **env)
     try:

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SIGNERS = 60_000
 
 
+@pytest.mark.slow
 def test_worker_killed_during_delivery_delivers_once_after_restart() -> None:
     letter = make_letter()
     Signature.objects.bulk_create(

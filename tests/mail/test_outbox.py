@@ -56,6 +56,7 @@ def test_outbox_unreachable_server_retries_later(settings: object) -> None:
     assert OutboxMessage.objects.get().attempts == 1
 
 
+@pytest.mark.slow
 def test_outbox_worker_killed_mid_send_sends_each_message_once() -> None:
     for number in range(3):
         send_mail(f"Message {number}", "Body", None, [f"once{number}@example.org"])

@@ -6,21 +6,25 @@ is proven able to show a name: a search that finds nothing anywhere proves nothi
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
 
+from tests.signing.anonymous_helpers import blinded_request
 from tests.support.dbsearch import Hit, search_database
 from tests.support.factories import PASSWORD, make_letter, make_organizer
 from tests.support.smtp import SmtpSink
 from undersigned.accounts.models import User
 from undersigned.campaign.worker import run_worker
+from undersigned.crypto import tokens
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage
+from undersigned.publiclog.sequencer import log_sequence_all
 
 # aiosmtpd's own logger is the receiving mail server in the test, not part of the product.
 FOREIGN_LOGGERS = ("mail.log",)
@@ -44,6 +48,18 @@ class Surfaces:
     csv: str
     logs: str
     outbox: str
+
+
+@dataclass
+class Signed:
+    """What a flow leaves behind: who signed, where to look, and what to look for."""
+
+    signer: Canary
+    control: Canary
+    letter: Letter
+    surfaces: Surfaces
+    # The signer's own strings to search for, by kind: "name", "department", "token", ...
+    needles: dict[str, str] = field(default_factory=dict)
 
 
 def new_canary(prefix: str) -> Canary:
@@ -82,9 +98,8 @@ def _confirm_from_mail(client: Client, smtp: SmtpSink, who: Canary) -> None:
     assert "Save this receipt now" in done.content.decode()
 
 
-def run_flow(
-    tier: str, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
-) -> tuple[Canary, Canary, Surfaces]:
+def run_flow(tier: str, smtp: SmtpSink, caplog: pytest.LogCaptureFixture) -> Signed:
+    """A named tier (public, recipient, counted): the signing form, then the emailed link."""
     caplog.set_level(logging.DEBUG)
     owner = make_organizer()
     letter = make_letter(domains=["example.org"], owner=owner, breakdown_threshold=1)
@@ -99,7 +114,59 @@ def run_flow(
     _confirm_from_mail(client, smtp, control)
     _work_once()
 
-    return signer, control, collect_surfaces(client, letter, owner, tier, db_before_send, caplog)
+    surfaces = collect_surfaces(client, letter, owner, tier, db_before_send, caplog)
+    needles = {"name": signer.name, "department": signer.department}
+    return Signed(signer, control, letter, surfaces, needles)
+
+
+def run_anonymous_flow(tier: str, smtp: SmtpSink, caplog: pytest.LogCaptureFixture) -> Signed:
+    """The anonymous tier: the emailed code buys a token, redeemed with only a department.
+
+    The signer goes through the web pages; the token is made as the page's script makes it (the
+    blinding itself is tested in Chromium in tests/e2e/test_anonymous.py).
+    """
+    assert tier == "anonymous"
+    caplog.set_level(logging.DEBUG)
+    owner = make_organizer()
+    letter = make_letter(domains=["example.org"], owner=owner, breakdown_threshold=1)
+    signer, control = new_canary("canary-anonymous"), new_canary("control")
+    client = Client()
+    assert client.get(f"/l/{letter.slug}/sign/anonymous/").status_code == 200
+    started = client.post(
+        f"/l/{letter.slug}/sign/anonymous/", {"email": signer.mailbox, "language": "en"}
+    )
+    assert started.status_code == 200
+    _sign_on_the_web(client, letter, "public", control)
+    db_before_send = search_database(signer.mailbox)
+    _work_once()
+    request, state = blinded_request(letter)
+    issued = client.post(
+        f"/api/v1/letters/{letter.slug}/tokens",
+        {
+            "email": signer.mailbox,
+            "code": smtp.wait_for(signer.mailbox)[-1].code(),
+            "token_request": base64.b64encode(request).decode(),
+        },
+        content_type="application/json",
+    )
+    token = tokens.finalize_token(state, base64.b64decode(issued.json()["token_response"]))
+    token_text = base64.b64encode(token.encode()).decode()
+    signed = client.post(
+        f"/l/{letter.slug}/sign/anonymous/redeem/",
+        {"token": token_text, "department": signer.department, "language": "en"},
+    )
+    assert "You signed anonymously" in signed.content.decode()
+    _confirm_from_mail(client, smtp, control)
+    _work_once()
+    log_sequence_all()
+
+    surfaces = collect_surfaces(client, letter, owner, "anonymous", db_before_send, caplog)
+    needles = {
+        "department": signer.department,
+        "token": token_text,
+        "token nonce": token.nonce.hex(),
+    }
+    return Signed(signer, control, letter, surfaces, needles)
 
 
 def collect_surfaces(

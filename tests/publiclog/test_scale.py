@@ -22,6 +22,7 @@ from undersigned.publiclog.sequencer import log_sequence
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_log_of_100000_entries_builds_and_verifies(tmp_path: Path) -> None:
     letter = make_letter("big")
     started = time.perf_counter()

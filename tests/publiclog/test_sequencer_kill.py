@@ -129,6 +129,7 @@ def _expected_counts() -> list[str]:
     return [*lines, f"count total: {SIGNATURES - WITHDRAWN + BULK}"]
 
 
+@pytest.mark.slow
 def test_sigkilled_sequencer_on_sqlite_integrates_each_entry_once(tmp_path: Path) -> None:
     env = _env(UNDERSIGNED_DATA_DIR=str(tmp_path))
     migrate = _command("migrate", "--noinput", "-v", "0")
@@ -159,6 +160,7 @@ def test_sigkilled_sequencer_on_sqlite_integrates_each_entry_once(tmp_path: Path
     db.close()
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_sigkilled_sequencer_on_postgres_integrates_each_entry_once(tmp_path: Path) -> None:

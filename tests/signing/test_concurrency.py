@@ -74,6 +74,7 @@ def _post(url: str, body: dict[str, str]) -> tuple[int, dict[str, object]]:
         return exc.code, json.loads(exc.read())
 
 
+@pytest.mark.slow
 def test_1000_signers_through_http_api_make_1000_signatures(
     live_server: object, settings: object
 ) -> None:

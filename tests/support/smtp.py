@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import re
 import socket
 import threading
@@ -95,8 +96,20 @@ class SmtpSink:
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> SmtpSink:
-        self._controller.start()
-        return self
+        # A port found free can be taken before the server binds it: by a test in another pytest
+        # worker (-n) or another run on this machine. Then another port is tried.
+        for attempt in range(5):
+            try:
+                self._controller.start()
+            except OSError as exc:
+                self._controller.loop.close()
+                if exc.errno != errno.EADDRINUSE or attempt == 4:
+                    raise
+                self.port = _free_port()
+                self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+            else:
+                return self
+        raise AssertionError("unreachable")
 
     def __exit__(
         self,
