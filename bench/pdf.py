@@ -1,4 +1,4 @@
-"""`make bench`, part two: the delivery PDF of 100,000 named signatories (docs/design.md section 10a).
+"""`make bench`, part two: the delivery PDF of 100,000 named signatories (docs/design.md 10a).
 
 Runs in its own process and reads peak memory from /proc/self/status (VmHWM), which, unlike
 getrusage's ru_maxrss, does not carry over the parent's high-water mark across fork and exec.
