@@ -41,3 +41,13 @@ def test_job_interval_is_read_when_due(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (job_run_if_due(job), job_run_if_due(job)) == (1, 1)
     interval[0] = 600.0
     assert (job_run_if_due(job), job_run_if_due(job)) == (1, 0)
+
+
+def test_job_interval_shortened_takes_effect_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs, "_JOBS", {})
+    interval = [3600.0]
+    job = job_register(name="probe", run=lambda: 1, order=1, every=lambda: interval[0])
+    assert (job_run_if_due(job), job_run_if_due(job)) == (1, 0)
+    # As when a test or an operator lowers the sequencer's interval while a worker runs.
+    interval[0] = 1e-9
+    assert job_run_if_due(job) == 1

@@ -1,13 +1,16 @@
 """Background jobs: each app registers its own in its `jobs.py`; the worker runs them in rounds.
 
-A job with an interval runs at most once per interval across every worker that shares the cache
-(Redis when REDIS_URL is set; without it, one process's memory, which is what the demo's single
-worker needs). The throttle is one `cache.add`: whichever worker adds the key first runs the
-job, and the key's expiry is the interval.
+A job with an interval runs at most once in each window of that length across every worker that
+shares the cache (Redis when REDIS_URL is set; without it, one process's memory, which is what
+the demo's single worker needs). The throttle is one `cache.add` of a key naming the job and the
+current window: whichever worker adds it first runs the job. Naming the window, rather than
+letting a key expire after the interval, means a changed interval takes effect at once.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +56,8 @@ def job_named(name: str) -> Job:
 def job_run_if_due(job: Job) -> int:
     """Run `job` unless it ran less than its interval ago (in any worker); returns its work."""
     interval = job.every()
-    if interval > 0 and not cache.add(f"jobs:{job.name}:ran", 1, timeout=interval):
-        return 0
+    if interval > 0:
+        window = int(time.time() // interval)
+        if not cache.add(f"jobs:{job.name}:{window}", 1, timeout=math.ceil(2 * interval)):
+            return 0
     return job.run()
