@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +21,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from tests.support.factories import make_letter
+from tests.support.openapi import body_operations, document, operation_id
 from undersigned.common.wsgi import Request
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage
@@ -38,22 +38,6 @@ REFUSED = {
 }
 # What a signer would send to start signing: accepted as JSON, so refusing it is the rule at work.
 FIELDS = {"email": "ana@example.org", "tier": "counted"}
-
-
-@cache
-def body_operations() -> list[tuple[str, str]]:
-    """(method, path) of every operation in the OpenAPI document that takes a request body."""
-    document = Client().get("/api/v1/openapi.json").json()
-    return sorted(
-        (method.upper(), path)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        if "requestBody" in operation
-    )
-
-
-def _id(operation: tuple[str, str]) -> str:
-    return f"{operation[0]} {operation[1].removeprefix('/api/v1/letters/{slug}')}"
 
 
 @pytest.fixture
@@ -110,9 +94,8 @@ NOT_JSON: dict[str, Send] = {
 
 
 def test_openapi_every_post_takes_a_body() -> None:
-    document = Client().get("/api/v1/openapi.json").json()
     posts = sorted(
-        ("POST", path) for path, operations in document["paths"].items() if "post" in operations
+        ("POST", path) for path, operations in document()["paths"].items() if "post" in operations
     )
 
     assert (len(posts) > 0, body_operations()) == (True, posts)
@@ -120,10 +103,9 @@ def test_openapi_every_post_takes_a_body() -> None:
 
 def test_openapi_request_bodies_are_json_only() -> None:
     # A Form or File parameter would be read by Django's form parsers, not StrictParser.
-    document = Client().get("/api/v1/openapi.json").json()
     media = {
         f"{method} {path}": sorted(operation["requestBody"]["content"])
-        for path, operations in document["paths"].items()
+        for path, operations in document()["paths"].items()
         for method, operation in operations.items()
         if "requestBody" in operation
     }
@@ -132,7 +114,7 @@ def test_openapi_request_bodies_are_json_only() -> None:
 
 
 @pytest.mark.parametrize("sent", list(NOT_JSON))
-@pytest.mark.parametrize("operation", body_operations(), ids=_id)
+@pytest.mark.parametrize("operation", body_operations(), ids=operation_id)
 def test_body_endpoint_not_json_is_415_and_stores_nothing(
     client: Client, letter: Letter, operation: tuple[str, str], sent: str
 ) -> None:
@@ -148,7 +130,7 @@ def test_body_endpoint_not_json_is_415_and_stores_nothing(
     )
 
 
-@pytest.mark.parametrize("operation", body_operations(), ids=_id)
+@pytest.mark.parametrize("operation", body_operations(), ids=operation_id)
 def test_body_endpoint_bodiless_request_is_not_refused_for_its_media_type(
     client: Client, letter: Letter, operation: tuple[str, str]
 ) -> None:
