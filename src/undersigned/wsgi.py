@@ -1,8 +1,15 @@
-"""WSGI entry point for gunicorn and waitress."""
+"""WSGI entry point for gunicorn and waitress.
+
+Django's own handler, with the request of common/wsgi.py (which a malformed Content-Type header
+cannot turn into a 500).
+"""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+
+from undersigned.common.wsgi import Handler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.settings.main")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+application = Handler()

@@ -39,6 +39,27 @@ def test_checkpoint_is_served_as_text_without_caching(client: Client) -> None:
     assert response["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("checkpoint", "*"),
+        ("vkey", "*"),
+        ("tile/0/000.p/4", "*"),
+        ("tile/entries/000.p/4", "*"),
+        ("", None),  # the log's page is for people, not for other sites' scripts
+    ],
+)
+def test_log_resources_alone_allow_any_origin(
+    client: Client, path: str, allowed: str | None
+) -> None:
+    letter = make_letter("cors")
+    _sequenced(letter, 3)  # the genesis entry and three signatures
+
+    response = client.get(f"/l/cors/log/{path}", HTTP_ORIGIN="https://elsewhere.example")
+
+    assert (response.status_code, response.get("Access-Control-Allow-Origin")) == (200, allowed)
+
+
 def test_vkey_is_served(client: Client) -> None:
     letter = make_letter("vk")
     services.log_open(letter=letter)

@@ -1,6 +1,12 @@
 """The public HTTP API (docs/design.md section 8): one NinjaAPI with a router per app.
 
 Every error leaves as {"error": {"code": ..., "message": ...}} with a 4xx status.
+
+Request bodies are JSON and nothing else. A page on another site can make its visitors' browsers
+send a text/plain, form-encoded or multipart POST here without asking first; a JSON one needs a
+CORS preflight, which this API never grants (docs/design.md section 8a). So StrictParser, which
+ninja calls for every non-empty body of an endpoint that takes one, refuses any other media type
+with 415 before the endpoint runs: nothing is stored and no rate limit is spent.
 """
 
 from __future__ import annotations
@@ -15,12 +21,23 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 
 from undersigned.common.errors import ApiError, ServiceError, error_body
+from undersigned.common.wsgi import media_type
+
+JSON = "application/json"
 
 
 class StrictParser(Parser):
-    """JSON bodies must be valid UTF-8 JSON objects; anything else is a clear 400."""
+    """Bodies must be sent as application/json (any parameters, any case: 415 otherwise) and be
+    valid UTF-8 JSON objects (400 otherwise)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        if media_type(request.META.get("CONTENT_TYPE", "")) != JSON:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                "This API accepts only JSON: send the request body with the header "
+                "Content-Type: application/json.",
+            )
         try:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -82,6 +99,10 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja turns whatever the body parser raises into a 400 "Cannot parse request body", the
+    # parser's refusal kept as the cause. Ours say what was wrong, with their own status.
+    if isinstance(exc.__cause__, ServiceError):
+        return _service_error(request, exc.__cause__)
     return error_response(request, exc.status_code, "http_error", str(exc))
 
 
