@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from undersigned.common.wsgi import Handler, Request
 
 
@@ -13,6 +15,8 @@ def test_application_builds_the_tolerant_request() -> None:
     assert (type(application), application.request_class) == (Handler, Request)
 
 
+# /healthz asks the database whether it answers.
+@pytest.mark.django_db
 def test_application_answers_unreadable_content_type() -> None:
     from undersigned.wsgi import application
 
