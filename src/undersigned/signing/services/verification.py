@@ -59,9 +59,17 @@ def issue(
     language: str,
     version: int = 1,
 ) -> Verification:
-    """The verification to mail about now; raises TooManyMessages past the hourly limit."""
+    """The verification to mail about now; raises TooManyMessages past the hourly limit.
+
+    The row is read under its lock and written back before the lock is released, so parallel
+    starts for one mailbox count their messages one after the other and none overwrites an
+    attempt taken meanwhile by redeem(); other mailboxes' rows are not locked.
+    """
     now = timezone.now()
-    row = Verification.objects.filter(letter=letter, mailbox_hash=mailbox, purpose=purpose).first()
+    pending = Verification.objects.select_for_update().filter(
+        letter=letter, mailbox_hash=mailbox, purpose=purpose
+    )
+    row = pending.first()
     if row is None:
         nonce = codes.new_nonce()
         try:
@@ -82,8 +90,8 @@ def issue(
                     send_window_start=now,
                 )
         except IntegrityError:
-            # The same mailbox started twice at once; continue with the row that won.
-            row = Verification.objects.get(letter=letter, mailbox_hash=mailbox, purpose=purpose)
+            # The same mailbox started twice at once: wait for the row that won, and lock it.
+            row = pending.get()
     if now - row.send_window_start >= SEND_WINDOW:
         row.sends, row.send_window_start = 0, now
     if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
