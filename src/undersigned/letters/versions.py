@@ -45,7 +45,7 @@ def letter_text_document(*, letter: Letter) -> dict[str, Any]:
 def letter_text_hash(*, letter: Letter) -> str:
     """SHA-256 (hex) of the canonical JSON of letter_text_document, so anyone holding the
     published texts can recompute it."""
-    return hashlib.sha256(canonical_json(letter_text_document(letter=letter))).hexdigest()
+    return version_snapshot(letter)[1]
 
 
 def version_snapshot(letter: Letter) -> tuple[dict[str, Any], str]:
