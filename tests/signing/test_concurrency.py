@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter as Tally
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,6 +13,7 @@ from django.db import connection
 
 from tests.signing.helpers import outbox_code, outbox_link_token, start
 from tests.support.factories import make_letter
+from tests.support.threads import in_threads
 from undersigned.signing import services
 from undersigned.signing.codes import verification_code
 from undersigned.signing.errors import SigningError
@@ -23,21 +22,6 @@ from undersigned.signing.models import Signature, Verification
 from undersigned.signing.selectors import letter_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(count: int, work: Callable[[int], str]) -> Tally[str]:
-    """Run `work(i)` in `count` threads released together; each closes its own connection."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> str:
-        try:
-            barrier.wait()
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return Tally(pool.map(run, range(count)))
 
 
 def test_50_parallel_confirmations_of_one_mailbox_make_one_signature(settings: object) -> None:
@@ -57,7 +41,7 @@ def test_50_parallel_confirmations_of_one_mailbox_make_one_signature(settings: o
             return exc.code
         return "signed"
 
-    outcomes = _in_threads(50, confirm)
+    outcomes = in_threads(50, confirm)
 
     assert outcomes == Tally({"signed": 1, "already_signed": 49})
     assert (Signature.objects.count(), letter_counts(letter_id=letter.pk).total) == (1, 1)

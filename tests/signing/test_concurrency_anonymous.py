@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter as Tally
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from tests.signing.anonymous_helpers import blinded_request, start_anonymous, token_by_email
 from tests.signing.helpers import outbox_code
 from tests.support.factories import make_letter
+from tests.support.threads import in_threads
 from undersigned.publiclog.models import EntryKind, PendingEntry
 from undersigned.signing import services
 from undersigned.signing.errors import SigningError
@@ -20,21 +17,6 @@ from undersigned.signing.models import Issuance, Signature
 from undersigned.signing.selectors import TokenCounts, letter_counts, token_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(count: int, work: Callable[[int], str]) -> Tally[str]:
-    """Run `work(i)` in `count` threads released together; each closes its own connection."""
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> str:
-        try:
-            barrier.wait()
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return Tally(pool.map(run, range(count)))
 
 
 def test_30_parallel_redemptions_of_one_token_count_once() -> None:
@@ -48,7 +30,7 @@ def test_30_parallel_redemptions_of_one_token_count_once() -> None:
             return exc.code
         return "signed"
 
-    outcomes = _in_threads(30, redeem)
+    outcomes = in_threads(30, redeem)
 
     assert outcomes == Tally({"signed": 1, "token_used": 29})
     assert Signature.objects.count() == 1
@@ -73,7 +55,7 @@ def test_20_parallel_token_requests_with_one_code_issue_once(settings: object) -
             return exc.code
         return "issued"
 
-    outcomes = _in_threads(20, issue)
+    outcomes = in_threads(20, issue)
 
     # The first takes the code and deletes its verification; the others find no valid code.
     assert outcomes == Tally({"issued": 1, "invalid_code": 19})
@@ -95,7 +77,7 @@ def test_20_parallel_token_requests_with_one_invite_issue_once() -> None:
             return exc.code
         return "issued"
 
-    assert _in_threads(20, issue) == Tally({"issued": 1, "invite_code_used": 19})
+    assert in_threads(20, issue) == Tally({"issued": 1, "invite_code_used": 19})
     assert token_counts(letter_id=letter.pk) == TokenCounts(issued=1, redeemed=0)
 
 
@@ -107,5 +89,5 @@ def test_parallel_redemptions_of_distinct_tokens_all_count() -> None:
         services.anonymous_signature_redeem(letter=letter, token=minted[i])
         return "signed"
 
-    assert _in_threads(12, redeem) == Tally({"signed": 12})
+    assert in_threads(12, redeem) == Tally({"signed": 12})
     assert letter_counts(letter_id=letter.pk).per_tier["anonymous"] == 12

@@ -5,16 +5,14 @@ SQLite runs one writing transaction at a time, so only PostgreSQL can show a rac
 
 from __future__ import annotations
 
-import threading
 from collections import Counter as Tally
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection
 
 from tests.signing.helpers import outbox_code, start
 from tests.support.factories import make_letter
+from tests.support.threads import in_threads
 from undersigned.mail.models import OutboxMessage
 from undersigned.signing import services
 from undersigned.signing.errors import SigningError
@@ -24,25 +22,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 50
 # Seconds any one thread may wait for the others, and the whole run may take.
-BARRIER_SECONDS = 30
-RUN_SECONDS = 120
-
-
-def _in_threads(count: int, work: Callable[[int], str]) -> Tally[str]:
-    """Run `work(i)` in `count` threads released together, bounded in time; each closes its
-    own connection."""
-    barrier = threading.Barrier(count, timeout=BARRIER_SECONDS)
-
-    def run(i: int) -> str:
-        try:
-            barrier.wait()
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [pool.submit(run, i) for i in range(count)]
-        return Tally(future.result(timeout=RUN_SECONDS) for future in futures)
 
 
 def _outcome(action: Callable[[], object]) -> str:
@@ -57,7 +36,7 @@ def test_50_parallel_starts_for_one_mailbox_send_exactly_the_limit(settings: obj
     limit = settings.SIGNING_MAX_SENDS_PER_HOUR  # type: ignore[attr-defined]
     letter = make_letter(domains=["example.org"])
 
-    outcomes = _in_threads(
+    outcomes = in_threads(
         THREADS, lambda i: _outcome(lambda: start(letter, "ana@example.org", tier="counted"))
     )
 
@@ -68,7 +47,7 @@ def test_50_parallel_starts_for_one_mailbox_send_exactly_the_limit(settings: obj
 def test_50_parallel_starts_for_50_mailboxes_send_one_message_each() -> None:
     letter = make_letter(domains=["example.org"])
 
-    outcomes = _in_threads(
+    outcomes = in_threads(
         THREADS, lambda i: _outcome(lambda: start(letter, f"s{i}@example.org", tier="counted"))
     )
 
@@ -82,7 +61,7 @@ def test_50_parallel_wrong_codes_consume_exactly_the_attempt_limit(settings: obj
     start(letter, "ana@example.org", tier="counted")
     wrong = str((int(outbox_code("ana@example.org")) + 1) % 10**8).zfill(8)
 
-    outcomes = _in_threads(
+    outcomes = in_threads(
         THREADS,
         lambda i: _outcome(
             lambda: services.signing_confirm(letter=letter, email="ana@example.org", code=wrong)
@@ -108,7 +87,7 @@ def test_starts_beside_wrong_codes_lose_no_attempt(settings: object) -> None:
             )
         return _outcome(lambda: start(letter, "ana@example.org", tier="counted"))
 
-    outcomes = _in_threads(THREADS, work)
+    outcomes = in_threads(THREADS, work)
 
     assert outcomes == Tally({"done": THREADS // 2, "invalid_code": THREADS // 2})
     row = Verification.objects.get()
