@@ -84,7 +84,7 @@ def test_scanner_opening_link_confirms_nothing(
     live_server: object, page: Page, worker: None, smtp: SmtpSink, letter: Letter
 ) -> None:
     _start(page, live_server, letter, "ana@example.org", "public")
-    link = smtp.wait_for("ana@example.org")[0].link("/sign/confirm/")
+    link = smtp.wait_for("ana@example.org")[0].link("/c/")
     link = link.replace("http://testserver", str(live_server))
 
     # What a mail scanner does: fetch the link, and even render it in a browser.

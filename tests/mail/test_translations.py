@@ -52,9 +52,9 @@ def test_update_frame_untranslated_language_falls_back_to_english() -> None:
 
 def test_mail_without_translation_folders_renders_as_before() -> None:
     email = render_email(
-        "withdraw",
+        "code",
         to="a@example.org",
-        context={"language": "de", "title": "T", "code": "12345678", "withdraw_url": "u"},
+        context={"code": "12345678", "link": "u", "minutes": 30},
         language="de",
     )
-    assert str(email.subject) == "Confirming your mailbox"
+    assert str(email.subject) == "Your confirmation code"

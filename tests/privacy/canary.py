@@ -90,7 +90,7 @@ def _sign_on_the_web(client: Client, letter: Letter, tier: str, who: Canary) -> 
 
 
 def _confirm_from_mail(client: Client, smtp: SmtpSink, who: Canary) -> None:
-    link = smtp.wait_for(who.mailbox)[-1].link("/sign/confirm/")
+    link = smtp.wait_for(who.mailbox)[-1].link("/c/")
     path = link.split("testserver", 1)[1]
     assert client.get(path).status_code == 200
     done = client.post(path, {"language": "en"})

@@ -37,7 +37,7 @@ def test_canary_reconfirm_name_kept_once_mailbox_gone(smtp: SmtpSink) -> None:
     form = {"email": mailbox, "tier": "public", "name": name, "updates": "on", "language": "en"}
     assert client.post(f"/l/{letter.slug}/sign/", form).status_code == 200
     _work()
-    confirm = smtp.wait_for(mailbox)[-1].link("/sign/confirm/").split("testserver", 1)[1]
+    confirm = smtp.wait_for(mailbox)[-1].link("/c/").split("testserver", 1)[1]
     assert client.post(confirm, {"language": "en"}).status_code == 200
 
     services.letter_text_set(

@@ -56,7 +56,7 @@ def outbox_code(to: str) -> str:
 
 
 def outbox_link_token(to: str) -> str:
-    match = re.search(r"/sign/confirm/([A-Za-z0-9_-]+)/", text_of(last_message(to)))
+    match = re.search(r"/c/([A-Za-z0-9_-]+)/", text_of(last_message(to)))
     assert match is not None, "no confirmation link"
     return match.group(1)
 

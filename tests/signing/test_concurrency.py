@@ -15,7 +15,7 @@ from tests.signing.helpers import outbox_code, outbox_link_token, start
 from tests.support.factories import make_letter
 from tests.support.threads import in_threads
 from undersigned.signing import services
-from undersigned.signing.codes import verification_code
+from undersigned.signing.codes import receipt_secret_for, verification_code
 from undersigned.signing.errors import SigningError
 from undersigned.signing.mailbox import mailbox_hash
 from undersigned.signing.models import Signature, Verification
@@ -24,7 +24,9 @@ from undersigned.signing.selectors import letter_counts
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_50_parallel_confirmations_of_one_mailbox_make_one_signature(settings: object) -> None:
+def test_50_parallel_confirmations_of_one_mailbox_make_one_signature_and_one_receipt(
+    settings: object,
+) -> None:
     # Enough attempts that every code confirmation reaches the signature insert.
     settings.SIGNING_CODE_MAX_ATTEMPTS = 100  # type: ignore[attr-defined]
     letter = make_letter(domains=["example.org"])
@@ -34,16 +36,19 @@ def test_50_parallel_confirmations_of_one_mailbox_make_one_signature(settings: o
     def confirm(i: int) -> str:
         try:
             if i % 2:
-                services.signing_confirm(letter=letter, email="ana@example.org", code=code)
+                receipt = services.signing_confirm(
+                    letter=letter, email="ana@example.org", code=code
+                )
             else:
-                services.signing_confirm_link(letter=letter, token=token)
+                _, receipt = services.signing_confirm_link(token=token)
         except SigningError as exc:
             return exc.code
-        return "signed"
+        return receipt.secret
 
     outcomes = in_threads(50, confirm)
 
-    assert outcomes == Tally({"signed": 1, "already_signed": 49})
+    # Every confirmation after the first is a repeat and hands out the same receipt.
+    assert outcomes == Tally({receipt_secret_for(Verification.objects.get().nonce): 50})
     assert (Signature.objects.count(), letter_counts(letter_id=letter.pk).total) == (1, 1)
 
 

@@ -48,8 +48,8 @@ def test_start_and_confirm_queries(client: Client) -> None:
             content_type="application/json",
         )
 
-    # letter, already signed?, pending?, new pending, letter title, outbox
-    assert _statements(started) == ["SELECT", "SELECT", "SELECT", "INSERT", "SELECT", "INSERT"]
+    # letter, already signed?, pending?, new pending, outbox (the message names no letter)
+    assert _statements(started) == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
     # letter, take an attempt, read it, hold the letter's version, signature, log opened?,
     # log queue, counter shard, mark used
     assert _statements(confirmed) == [

@@ -10,7 +10,7 @@ from tests.support.factories import make_letter, make_organizer
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
 from undersigned.signing import services
-from undersigned.signing.errors import InvalidCode, NothingToWithdraw, UnknownReceipt
+from undersigned.signing.errors import AlreadySigned, InvalidCode, NothingToWithdraw, UnknownReceipt
 from undersigned.signing.models import Signature
 from undersigned.signing.selectors import letter_counts
 
@@ -75,12 +75,13 @@ def test_withdrawal_code_cannot_sign_and_signing_code_cannot_withdraw(letter: Le
         )
 
 
-def test_withdrawal_start_for_mailbox_that_never_signed_sends_no_code(letter: Letter) -> None:
+def test_withdrawal_for_mailbox_that_never_signed_says_so_on_use(letter: Letter) -> None:
     services.withdrawal_start(letter=letter, email="ana@example.org", language="en")
+    code = code_in(last_message("ana@example.org"))
 
-    message = last_message("ana@example.org")
-    assert code_in(message) is None
-    assert "nothing to withdraw" in text_of(message)
+    assert code is not None
+    with pytest.raises(NothingToWithdraw):
+        services.signature_withdraw_with_code(letter=letter, email="ana@example.org", code=code)
 
 
 def test_withdrawn_mailbox_cannot_sign_again(letter: Letter) -> None:
@@ -88,10 +89,11 @@ def test_withdrawn_mailbox_cannot_sign_again(letter: Letter) -> None:
     services.signature_withdraw(letter=letter, receipt_secret=receipt.secret)
 
     start(letter, "ana@example.org")
+    code = code_in(last_message("ana@example.org"))
 
-    text = text_of(last_message("ana@example.org"))
-    assert code_in(last_message("ana@example.org")) is None
-    assert "cannot sign again after withdrawing" in text
+    assert code is not None
+    with pytest.raises(AlreadySigned):
+        services.signing_confirm(letter=letter, email="ana@example.org", code=code)
     assert letter_counts(letter_id=letter.pk).total == 0
 
 

@@ -171,6 +171,17 @@ def log_enqueue_signature(
     return LogReceipt(entry, leaf_hash(entry), log_url(slug=letter.slug))
 
 
+def log_receipt_of(*, letter: Letter, signature_id: int) -> LogReceipt | None:
+    """The receipt parts of a signature's entry, queued or logged, to hand them out again."""
+    for model in (Entry, PendingEntry):
+        data = model.objects.filter(letter=letter, signature_id=signature_id)
+        entry = data.values_list("data", flat=True).first()
+        if entry is not None:
+            entry = bytes(entry)
+            return LogReceipt(entry, leaf_hash(entry), log_url(slug=letter.slug))
+    return None
+
+
 def log_enqueue_withdrawal(*, letter_id: int, signature_id: int, on: date | None = None) -> None:
     """Queue the withdrawal of a signature; the sequencer resolves its entry's index."""
     with transaction.atomic():

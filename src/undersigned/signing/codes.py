@@ -54,6 +54,15 @@ def new_receipt_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def receipt_secret_for(nonce: str) -> str:
+    """The receipt secret of the signature a verification confirms, derived so that confirming
+    again with the same code or link (after a lost response) hands back the same receipt.
+
+    Same length and alphabet as new_receipt_secret(); a database copy alone cannot compute it.
+    """
+    return base64.urlsafe_b64encode(_server_mac("receipt", nonce)).decode().rstrip("=")
+
+
 def receipt_lookup_hash(secret: str) -> str:
     """The server's look-up key for a receipt secret (the `receipt_commitment` column), unrelated
     to the commitment published in the log (crypto.logentries.receipt_commitment)."""

@@ -18,7 +18,10 @@ class InvalidCode(SigningError):
     status, code = 400, "invalid_code"
     message = (
         "This code is wrong, has expired, or was tried too many times. "
-        "Check the latest message we sent, or start again to get a new code."
+        "Check the latest message we sent, or start again to get a new code. "
+        "If you already confirmed and lost your receipt, your signature still counts: "
+        'to withdraw it, choose "Withdraw a signature" on the letter\'s page and use your '
+        "work email."
     )
 
 
@@ -33,8 +36,8 @@ class AlreadySigned(SigningError):
 class TooManyMessages(SigningError):
     status, code = 429, "too_many_messages"
     message = (
-        "We have sent several messages to this mailbox in the last hour. Please use the code in "
-        "the latest one, or try again in an hour."
+        "We have sent several messages to this mailbox in the last hour, and the code in the "
+        "latest one still works: please use it (or its link)."
     )
 
 
@@ -55,7 +58,11 @@ class UsedInvite(SigningError):
 
 class InvalidLink(SigningError):
     status, code = 404, "invalid_link"
-    message = "This confirmation link has expired or is not valid. Start again to get a new one."
+    message = (
+        "This link has expired or is not valid. Start again to get a new one. If you already "
+        "confirmed and lost your receipt, your signature still counts: to withdraw it, choose "
+        '"Withdraw a signature" on the letter\'s page and use your work email.'
+    )
 
 
 class UnknownReceipt(SigningError):

@@ -246,30 +246,35 @@ def invite_batches(*, letter_id: int) -> list[BatchSummary]:
 
 
 @dataclass(frozen=True)
-class PendingSignature:
-    """What a confirmation link will sign, shown before the button is pressed."""
+class LinkRequest:
+    """What the link in a code message will do, shown before its button is pressed."""
 
+    letter: Letter
+    purpose: str
     tier_label: str
     fields: dict[str, str]
+    # Already used: pressing again shows the same receipt (or withdrawal date) again.
     confirmed: bool
     # An anonymous code makes a token on the anonymous page instead (views/anonymous.py).
     anonymous: bool = False
 
 
-def pending_for_link(*, letter: Letter, token: str) -> PendingSignature | None:
-    row = Verification.objects.filter(
-        letter=letter,
-        link_hash=codes.token_hash(token),
-        purpose=Purpose.SIGN,
-        expires_at__gt=timezone.now(),
-    ).first()
+def link_request(*, token: str) -> LinkRequest | None:
+    """The request a message's link confirms; links name no letter, the token finds it."""
+    row = (
+        Verification.objects.select_related("letter")
+        .filter(link_hash=codes.token_hash(token), expires_at__gt=timezone.now())
+        .first()
+    )
     if row is None:
         return None
-    return PendingSignature(
+    return LinkRequest(
+        letter=row.letter,
+        purpose=row.purpose,
         tier_label=tiers.rule(row.tier).label,
         fields={name: getattr(row, name) for name in tiers.rule(row.tier).stores},
         confirmed=row.confirmed,
-        anonymous=row.tier == Tier.ANONYMOUS,
+        anonymous=row.purpose == Purpose.SIGN and row.tier == Tier.ANONYMOUS,
     )
 
 

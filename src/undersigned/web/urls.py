@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from undersigned.web.api import api
 from undersigned.web.public import letters as public
+from undersigned.web.public import links
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -16,6 +17,8 @@ urlpatterns = [
     path("l/<slug:slug>/", include("undersigned.web.public.urls_signing")),
     path("l/<slug:slug>/log/", include("undersigned.web.public.urls_log")),
     path("l/<slug:slug>/", include("undersigned.web.public.urls_delivery")),
+    # The link in every code message: neutral, naming no letter (signing/services/messages.py).
+    path("c/<slug:token>/", links.mailbox_link, name="mailbox_link"),
     path("api/v1/", api.urls),
 ]
 

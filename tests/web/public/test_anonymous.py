@@ -179,9 +179,7 @@ def test_confirmation_link_of_anonymous_code_points_to_token_page(
 ) -> None:
     start_anonymous(letter, "ana@example.org")
 
-    html = client.get(
-        f"/l/{letter.slug}/sign/confirm/{outbox_link_token('ana@example.org')}/"
-    ).content.decode()
+    html = client.get(f"/c/{outbox_link_token('ana@example.org')}/").content.decode()
 
     assert "This message is for an anonymous signature." in html
     assert f'href="/l/{letter.slug}/sign/anonymous/token/"' in html

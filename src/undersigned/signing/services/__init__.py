@@ -28,6 +28,7 @@ from undersigned.signing.services.retention import (
 )
 from undersigned.signing.services.signers import (
     Receipt,
+    Requested,
     signing_confirm,
     signing_confirm_link,
     signing_start,
@@ -36,6 +37,7 @@ from undersigned.signing.services.signers import (
 from undersigned.signing.services.withdrawals import (
     signature_withdraw,
     signature_withdraw_with_code,
+    signature_withdraw_with_link,
     withdrawal_start,
 )
 
@@ -43,6 +45,7 @@ __all__ = [
     "InvalidationRule",
     "PurgeReport",
     "Receipt",
+    "Requested",
     "anonymous_open",
     "anonymous_signature_redeem",
     "invite_batch_create",
@@ -56,6 +59,7 @@ __all__ = [
     "signature_reconfirm",
     "signature_withdraw",
     "signature_withdraw_with_code",
+    "signature_withdraw_with_link",
     "signatures_invalidate",
     "signing_confirm",
     "signing_confirm_link",

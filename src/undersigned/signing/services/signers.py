@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DateField, Value
 from django.utils import timezone
 
 from undersigned.letters.locks import version_hold
 from undersigned.letters.models import Letter
-from undersigned.letters.presentation import letter_title, letter_url
-from undersigned.mail.services import mail_send
-from undersigned.publiclog.services import LogReceipt
+from undersigned.publiclog.services import LogReceipt, log_receipt_of
 from undersigned.signing import codes
 from undersigned.signing.errors import (
     AlreadySigned,
@@ -38,12 +33,12 @@ from undersigned.signing.models import (
 )
 from undersigned.signing.services import verification
 from undersigned.signing.services.common import (
-    absolute,
     invite_take,
     signable_key,
     signature_log_enqueue,
 )
 from undersigned.signing.services.counters import counter_add
+from undersigned.signing.services.messages import code_message_send
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,9 @@ def signing_start(
     language: str,
     version: int | None = None,
 ) -> None:
-    """Send a code to the mailbox, or tell it that it already signed; the caller cannot tell.
+    """Send the mailbox a code; the caller cannot tell whether it signed before, and neither
+    can anyone who reads the message (services/messages.py): what happened is shown on the
+    page once the code or link is used.
 
     With the anonymous tier the code is for a token (services/anonymous.py), not a signature.
     """
@@ -76,15 +73,10 @@ def signing_start(
     version = _read_version(letter, version)
     address, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
     with transaction.atomic():
-        signed = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).values(
-            "withdrawn_on"
-        )
+        signed = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).values("pk")
         # A mailbox that took an anonymous token has signed too; one query for both.
-        tokens = Issuance.objects.filter(letter=letter, mailbox_hash=mailbox).values(
-            withdrawn_on=Value(None, output_field=DateField())
-        )
-        previous = next(iter(signed.union(tokens, all=True)[:1]), None)
-        if previous is not None:
+        tokens = Issuance.objects.filter(letter=letter, mailbox_hash=mailbox).values("pk")
+        if signed.union(tokens, all=True)[:1]:
             # Nothing about this request is kept: it cannot lead to a signature.
             details, updates = SignerDetails(tier=details.tier), False
         row = verification.issue(
@@ -96,23 +88,7 @@ def signing_start(
             language=language,
             version=version,
         )
-        context: dict[str, Any] = {
-            "language": language,
-            "title": letter_title(letter, language),
-            # docs/design.md section 8c fixes the public letter page at /l/<slug>/.
-            "letter_url": letter_url(slug=letter.slug),
-            "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
-        }
-        if previous is not None:
-            context["withdrawn_on"] = previous["withdrawn_on"]
-            mail_send("already_signed", to=address, context=context, language=language)
-            return
-        context.update(
-            code=codes.verification_code(row.nonce),
-            link=absolute("signing:confirm", slug=letter.slug, token=codes.link_token(row.nonce)),
-            minutes=settings.SIGNING_CODE_TTL_SECONDS // 60,
-        )
-        mail_send("verify", to=address, context=context, language=language)
+        code_message_send(row=row, address=address, language=language)
 
 
 def _read_version(letter: Letter, version: int | None) -> int:
@@ -133,6 +109,7 @@ def create_signature(
     updates_address: bytes | None = None,
     updates_language: str = "",
     counted: bool = True,
+    secret: str | None = None,
 ) -> Receipt | None:
     """Insert the signature and count it; None if this mailbox or invite already signed.
 
@@ -148,7 +125,7 @@ def create_signature(
     current = version_hold(letter_id=letter.pk)
     if version is not None and version != current:
         raise LetterAmended()
-    secret = codes.new_receipt_secret()
+    secret = secret or codes.new_receipt_secret()
     today = timezone.localdate()
     try:
         with transaction.atomic():
@@ -173,21 +150,58 @@ def create_signature(
     return Receipt(secret=secret, tier=details.tier, signed_on=today, log=log)
 
 
-def _confirm(letter: Letter, row: Verification) -> Receipt:
-    if row.tier == Tier.ANONYMOUS:
+@dataclass(frozen=True)
+class Requested:
+    """What the signer's own page asks to sign, sent with the code (web/public/signing.py);
+    it wins over the details a later start may have left on the verification row."""
+
+    details: SignerDetails
+    updates: bool
+
+
+def _replay(letter: Letter, row: Verification) -> Receipt:
+    """The receipt this confirmed verification produced, handed out again: a response lost
+    after the signature was committed must not lose the receipt for good."""
+    secret = codes.receipt_secret_for(row.nonce)
+    signature = (
+        Signature.objects.filter(
+            letter=letter, receipt_commitment=codes.receipt_lookup_hash(secret)
+        )
+        .only("pk", "tier", "signed_on", "withdrawn_on")
+        .first()
+    )
+    if signature is None or signature.withdrawn_on is not None:
+        raise AlreadySigned()
+    log = log_receipt_of(letter=letter, signature_id=signature.pk)
+    if log is None:  # pragma: no cover -- a signature and its entry are written together
+        raise AlreadySigned()
+    return Receipt(secret=secret, tier=signature.tier, signed_on=signature.signed_on, log=log)
+
+
+def _confirm(
+    letter: Letter, row: Verification, requested: Requested | None = None, address: str = ""
+) -> Receipt:
+    if row.confirmed:
+        return _replay(letter, row)
+    details = requested.details if requested else SignerDetails.stored_in(row)
+    if details.tier == Tier.ANONYMOUS:
         raise AnonymousCode()
     receipt = None
     # Read under the verification row's lock, which token issuance takes first too.
-    if not row.confirmed and not getattr(row, "has_token", False):
-        details = SignerDetails.stored_in(row)
-        address = row.updates_address
+    if not getattr(row, "has_token", False):
+        if requested is None:
+            stored = row.updates_address
+            updates_address = None if stored is None else bytes(stored)
+        else:
+            updates_address = encrypt_address(address) if requested.updates else None
         receipt = create_signature(
             letter=letter,
             details=details,
             mailbox=row.mailbox_hash,
             version=row.version,
-            updates_address=None if address is None else bytes(address),
+            updates_address=updates_address,
             updates_language=row.language,
+            secret=codes.receipt_secret_for(row.nonce),
         )
         verification.mark_used(row)
     if receipt is None:
@@ -195,26 +209,33 @@ def _confirm(letter: Letter, row: Verification) -> Receipt:
     return receipt
 
 
-def signing_confirm(*, letter: Letter, email: str, code: str) -> Receipt:
-    """Confirm with the mailbox and the code from its message."""
+def signing_confirm(
+    *, letter: Letter, email: str, code: str, requested: Requested | None = None
+) -> Receipt:
+    """Confirm with the mailbox and the code from its message; the same code again, while it
+    is valid, answers with the same receipt."""
     key = signable_key(letter)
-    _, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
+    address, mailbox = verification.mailbox_of(letter=letter, email=email, key=key)
+    if requested is not None and requested.details.tier == Tier.ANONYMOUS and requested.updates:
+        raise NoUpdatesWhenAnonymous()
     with transaction.atomic():
         row = verification.redeem(letter=letter, mailbox=mailbox, purpose=Purpose.SIGN, code=code)
         if row is not None:
-            return _confirm(letter, row)
+            return _confirm(letter, row, requested, address)
     # Outside the block, so the used-up attempt is committed.
     raise InvalidCode()
 
 
-def signing_confirm_link(*, letter: Letter, token: str) -> Receipt:
-    """Confirm through the emailed link (its POST; the GET only shows a button)."""
-    signable_key(letter)
+def signing_confirm_link(*, token: str) -> tuple[Letter, Receipt]:
+    """Confirm through the emailed link (its POST; the GET only shows a button), which names
+    no letter: the token finds it."""
     with transaction.atomic():
-        row = verification.by_link(letter=letter, token=token)
+        row = verification.by_link(token=token, purpose=Purpose.SIGN)
         if row is None:
             raise InvalidLink()
-        return _confirm(letter, row)
+        letter = row.letter
+        signable_key(letter)
+        return letter, _confirm(letter, row)
 
 
 def signing_with_invite(

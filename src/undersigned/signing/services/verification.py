@@ -7,7 +7,7 @@ therefore a fresh code: a code only ever confirms what its message described.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +23,16 @@ from undersigned.signing.mailbox import check_domain, clean_address, mailbox_has
 from undersigned.signing.models import Issuance, Purpose, Verification
 
 SEND_WINDOW = timedelta(hours=1)
-_BLANK = {"name": "", "title": "", "department": "", "location": "", "updates_address": None}
+# Repeats of a confirmation are answered until midnight UTC this many days ahead.
+REPLAY_DAYS = 2
+_BLANK = {
+    "name": "",
+    "title": "",
+    "department": "",
+    "location": "",
+    "updates_address": None,
+    "language": "",
+}
 
 
 def mailbox_of(*, letter: Letter, email: str, key: bytes) -> tuple[str, str]:
@@ -37,15 +46,12 @@ def mailbox_of(*, letter: Letter, email: str, key: bytes) -> tuple[str, str]:
     return address, mailbox_hash(key=key, mailbox=normalize_mailbox(address))
 
 
-def _same_request(
-    row: Verification, details: SignerDetails, wants_updates: bool, version: int
-) -> bool:
-    same_fields = all(getattr(row, k) == v for k, v in details.fields().items())
+def _works(row: Verification, now: datetime) -> bool:
+    """Whether the code and link the mailbox last received can still confirm."""
     return (
-        row.tier == details.tier
-        and row.version == version
-        and same_fields
-        and (row.updates_address is not None) == (wants_updates)
+        not row.confirmed
+        and row.expires_at > now
+        and row.attempts < settings.SIGNING_CODE_MAX_ATTEMPTS
     )
 
 
@@ -60,6 +66,14 @@ def issue(
     version: int = 1,
 ) -> Verification:
     """The verification to mail about now; raises TooManyMessages past the hourly limit.
+
+    Nobody but the mailbox's owner can leave the owner without a working code: the hourly
+    limit only stops messages that would repeat a code that still works (the owner has it
+    already), while a code that expired, was confirmed or was used up by wrong guesses is
+    replaced and sent whatever the count. What bounds a stranger's messages is what each
+    costs them: five wrong guesses or the code's lifetime, behind the per-client limits.
+    The request's details are kept on the row for the link and the API (the web page sends
+    its own when it confirms, services/signers.py), so a later start changes them, not the code.
 
     The row is read under its lock and written back before the lock is released, so parallel
     starts for one mailbox count their messages one after the other and none overwrites an
@@ -92,25 +106,22 @@ def issue(
         except IntegrityError:
             # The same mailbox started twice at once: wait for the row that won, and lock it.
             row = pending.get()
-    if now - row.send_window_start >= SEND_WINDOW:
-        row.sends, row.send_window_start = 0, now
-    if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
-        raise TooManyMessages()
-    valid = (
-        not row.confirmed
-        and row.expires_at > now
-        and row.attempts < settings.SIGNING_CODE_MAX_ATTEMPTS
-    )
-    if not (valid and _same_request(row, details, updates_address is not None, version)):
+    if _works(row, now):
+        if now - row.send_window_start >= SEND_WINDOW:
+            row.sends, row.send_window_start = 0, now
+        if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
+            raise TooManyMessages()
+    else:
         row.nonce = codes.new_nonce()
         row.link_hash = codes.token_hash(codes.link_token(row.nonce))
         row.expires_at = now + timedelta(seconds=settings.SIGNING_CODE_TTL_SECONDS)
         row.attempts, row.confirmed = 0, False
-        row.tier = details.tier
-        for field, value in details.fields().items():
-            setattr(row, field, value)
-        row.updates_address = updates_address
-        row.version = version
+        row.sends, row.send_window_start = 0, now
+    row.tier = details.tier
+    for field, value in details.fields().items():
+        setattr(row, field, value)
+    row.updates_address = updates_address
+    row.version = version
     row.language = language
     row.sends += 1
     row.save()
@@ -142,28 +153,36 @@ def redeem(*, letter: Letter, mailbox: str, purpose: Purpose, code: str) -> Veri
     return row
 
 
-def by_link(*, letter: Letter, token: str) -> Verification | None:
+def by_link(*, token: str, purpose: Purpose) -> Verification | None:
     """The verification a link confirms, locked like redeem() does (and annotated alike).
 
-    Both confirmation paths lock the verification row before inserting the signature; taking
-    the locks in one order is what keeps a link and a code confirmed at once from deadlocking.
+    Links name no letter (they go to a neutral path), so the token alone finds the row; its
+    hash is unique across letters. Both confirmation paths lock the verification row before
+    inserting the signature; taking the locks in one order is what keeps a link and a code
+    confirmed at once from deadlocking.
     """
     taken = Issuance.objects.filter(
         letter=OuterRef("letter"), mailbox_hash=OuterRef("mailbox_hash")
     )
     return (
         Verification.objects.select_for_update()
-        .filter(
-            letter=letter,
-            link_hash=codes.token_hash(token),
-            purpose=Purpose.SIGN,
-            expires_at__gt=timezone.now(),
-        )
+        .filter(link_hash=codes.token_hash(token), purpose=purpose, expires_at__gt=timezone.now())
         .annotate(has_token=Exists(taken))
         .first()
     )
 
 
+def replay_until() -> datetime:
+    """When a confirmed verification stops answering repeats: midnight UTC after tomorrow, a
+    date rather than a time, so the row does not date its confirmation."""
+    today = timezone.now().astimezone(UTC).date()
+    return datetime.combine(today + timedelta(days=REPLAY_DAYS), time.min, tzinfo=UTC)
+
+
 def mark_used(row: Verification) -> None:
-    """Keep the row until expiry (to answer repeats) but drop everything personal in it."""
-    Verification.objects.filter(pk=row.pk).update(confirmed=True, **_BLANK)
+    """Keep the row to answer repeats with the same receipt (services/signers.py), but drop
+    everything personal in it and every time finer than a date (docs/threat-model.md)."""
+    until = replay_until()
+    Verification.objects.filter(pk=row.pk).update(
+        confirmed=True, **_BLANK, expires_at=until, send_window_start=until, sends=0
+    )

@@ -14,16 +14,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from undersigned.letters.models import Letter
-from undersigned.letters.presentation import letter_title
-from undersigned.mail.services import mail_send
 from undersigned.publiclog.services import log_enqueue_withdrawal
 from undersigned.signing import codes
-from undersigned.signing.errors import InvalidCode, NothingToWithdraw, UnknownReceipt
+from undersigned.signing.errors import InvalidCode, InvalidLink, NothingToWithdraw, UnknownReceipt
 from undersigned.signing.inputs import SignerDetails
-from undersigned.signing.models import Purpose, Signature, Tier
+from undersigned.signing.models import Purpose, Signature, Tier, Verification
 from undersigned.signing.services import verification
-from undersigned.signing.services.common import absolute, letter_key
+from undersigned.signing.services.common import letter_key
 from undersigned.signing.services.counters import counter_add
+from undersigned.signing.services.messages import code_message_send
 
 ACTIVE = Q(withdrawn_on__isnull=True, invalidated_on__isnull=True)
 # What a withdrawn signature stops keeping (services/reconfirm.py erases the same).
@@ -66,10 +65,10 @@ def signature_withdraw(*, letter: Letter, receipt_secret: str) -> date:
 
 
 def withdrawal_start(*, letter: Letter, email: str, language: str) -> None:
-    """Mail a withdrawal code, or say there is nothing to withdraw; the caller cannot tell."""
+    """Mail the mailbox a code, the same message as for signing (services/messages.py),
+    whether or not it has a signature to withdraw; the page says which once it is used."""
     address, mailbox = verification.mailbox_of(letter=letter, email=email, key=letter_key(letter))
     with transaction.atomic():
-        active = Signature.objects.filter(ACTIVE, letter=letter, mailbox_hash=mailbox).exists()
         row = verification.issue(
             letter=letter,
             mailbox=mailbox,
@@ -78,26 +77,40 @@ def withdrawal_start(*, letter: Letter, email: str, language: str) -> None:
             updates_address=None,
             language=language,
         )
-        context = {
-            "language": language,
-            "title": letter_title(letter, language),
-            "withdraw_url": absolute("signing:withdraw", slug=letter.slug),
-            "code": codes.verification_code(row.nonce) if active else None,
-        }
-        mail_send("withdraw", to=address, context=context, language=language)
+        code_message_send(row=row, address=address, language=language)
+
+
+def _withdraw_verified(row: Verification) -> date:
+    """Withdraw the signature of a verified mailbox; a repeat of the same confirmation (after
+    a lost response) answers with the same date instead of "nothing to withdraw"."""
+    replay = row.confirmed
+    verification.mark_used(row)
+    signature = Signature.objects.filter(
+        letter_id=row.letter_id, mailbox_hash=row.mailbox_hash
+    ).first()
+    if signature is None:
+        raise NothingToWithdraw()
+    if replay and signature.withdrawn_on is not None:
+        return signature.withdrawn_on
+    return _withdraw(signature)
 
 
 def signature_withdraw_with_code(*, letter: Letter, email: str, code: str) -> date:
-    """Withdraw the mailbox's signature with the code from a withdrawal message."""
+    """Withdraw the mailbox's signature with the code from its message."""
     _, mailbox = verification.mailbox_of(letter=letter, email=email, key=letter_key(letter))
     with transaction.atomic():
         row = verification.redeem(
             letter=letter, mailbox=mailbox, purpose=Purpose.WITHDRAW, code=code
         )
         if row is not None:
-            verification.mark_used(row)
-            signature = Signature.objects.filter(letter=letter, mailbox_hash=mailbox).first()
-            if signature is None:
-                raise NothingToWithdraw()
-            return _withdraw(signature)
+            return _withdraw_verified(row)
     raise InvalidCode()
+
+
+def signature_withdraw_with_link(*, token: str) -> tuple[Letter, date]:
+    """Withdraw through the link in the message (its POST; the GET only shows a button)."""
+    with transaction.atomic():
+        row = verification.by_link(token=token, purpose=Purpose.WITHDRAW)
+        if row is None:
+            raise InvalidLink()
+        return row.letter, _withdraw_verified(row)

@@ -80,6 +80,8 @@ class InviteForm(SignerForm):
 
 class CodeForm(forms.Form):
     email = forms.CharField(widget=forms.HiddenInput, max_length=MAX_EMAIL_LENGTH * 2)
+    # The signed request of the page that started (web/public/signing_common.request_seal).
+    request = forms.CharField(widget=forms.HiddenInput, required=False, max_length=4000)
     code = forms.CharField(
         label="Code from the message",
         max_length=32,

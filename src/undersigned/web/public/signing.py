@@ -9,15 +9,16 @@ from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.signing import selectors, services, tiers
-from undersigned.signing.errors import InvalidLink, SigningError
+from undersigned.signing.errors import SigningError
 from undersigned.web.public import forms_signing as forms
 from undersigned.web.public.signing_common import (
     attempt,
     form_refused,
     letter_context,
-    problem,
     read_version,
     refresh_version,
+    request_open,
+    request_seal,
 )
 
 _SIGN = "signing/start.html"
@@ -52,7 +53,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         refresh_version(form, outcome, context)
         return form_refused(request, _SIGN, context, form, outcome, field="email")
     # Rendered, not redirected: the address travels only in this page's hidden field.
-    code_form = forms.CodeForm(initial={"email": email})
+    sealed = request_seal(form.details, updates=form.cleaned_data["updates"])
+    code_form = forms.CodeForm(initial={"email": email, "request": sealed})
     return render(request, "signing/check_email.html", {**context, "form": code_form})
 
 
@@ -70,31 +72,11 @@ def confirm_code(request: HttpRequest, slug: str) -> HttpResponse:
             letter=context["letter"],
             email=form.cleaned_data["email"],
             code=form.cleaned_data["code"],
+            requested=request_open(form.cleaned_data["request"]),
         ),
     )
     if isinstance(outcome, SigningError):
         return form_refused(request, "signing/check_email.html", context, form, outcome)
-    return render(request, "signing/receipt.html", {**context, "receipt": outcome})
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def confirm_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """GET only shows what will be signed and a button: mail scanners open links, people press."""
-    context = letter_context(request, access_public_letter(slug=slug))
-    if request.method == "GET":
-        pending = selectors.pending_for_link(letter=context["letter"], token=token)
-        if pending is None:
-            return problem(request, context, InvalidLink())
-        context.update(pending=pending, token=token)
-        return render(request, "signing/confirm.html", context)
-    outcome = attempt(
-        request,
-        "signing-confirm",
-        lambda: services.signing_confirm_link(letter=context["letter"], token=token),
-    )
-    if isinstance(outcome, SigningError):
-        return problem(request, context, outcome)
     return render(request, "signing/receipt.html", {**context, "receipt": outcome})
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -13,7 +15,8 @@ from undersigned.common.ratelimit import hit_client
 from undersigned.letters.models import Letter, LetterText
 from undersigned.letters.presentation import direction, title_in
 from undersigned.signing.errors import LetterAmended, RateLimited, SigningError
-from undersigned.signing.inputs import VERSION_MAX
+from undersigned.signing.inputs import VERSION_MAX, SignerDetails
+from undersigned.signing.services import Requested
 
 T = TypeVar("T")
 
@@ -77,3 +80,24 @@ def refresh_version(form: forms.Form, error: SigningError, context: dict[str, An
     sending it once more (having read the new text) signs that."""
     if isinstance(error, LetterAmended):
         form.data = {**form.data, "version": str(context["letter"].version)}
+
+
+_SEAL = "undersigned.signing.request"
+
+
+def request_seal(details: SignerDetails, *, updates: bool) -> str:
+    """What the signer asked for, signed, for the code form's hidden field: confirming with the
+    code then signs this, not whatever a later start for the same mailbox left on its row."""
+    return signing.dumps({**details.fields(), "tier": details.tier, "updates": updates}, salt=_SEAL)
+
+
+def request_open(sealed: str) -> Requested | None:
+    """The request a code form carries, or None (a form without one confirms the row's)."""
+    if not sealed:
+        return None
+    try:
+        data = signing.loads(sealed, salt=_SEAL, max_age=settings.SIGNING_CODE_TTL_SECONDS * 2)
+        details = SignerDetails(**{k: str(v) for k, v in data.items() if k != "updates"})
+        return Requested(details=details, updates=data.get("updates") is True)
+    except (signing.BadSignature, TypeError, AttributeError):
+        return None

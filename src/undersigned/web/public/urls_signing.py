@@ -7,7 +7,6 @@ app_name = "signing"
 urlpatterns = [
     path("sign/", public.start, name="start"),
     path("sign/code/", public.confirm_code, name="confirm_code"),
-    path("sign/confirm/<str:token>/", public.confirm_link, name="confirm"),
     path("sign/invite/", public.invite, name="invite"),
     path("sign/reconfirm/<str:token>/", reconfirm.reconfirm, name="reconfirm"),
     path("sign/anonymous/", anonymous.start, name="anonymous_start"),
