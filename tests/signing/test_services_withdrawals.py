@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from tests.signing.helpers import code_in, last_message, outbox_code, sign, start, text_of
+from tests.signing.helpers import code_in, last_message, outbox_code, sign, start
 from tests.support.factories import make_letter, make_organizer
 from undersigned.letters.models import Letter
 from undersigned.letters.states import State
