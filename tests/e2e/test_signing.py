@@ -6,7 +6,7 @@ import re
 import urllib.request
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.support.factories import make_letter
 from tests.support.smtp import SmtpSink
@@ -97,4 +97,35 @@ def test_scanner_opening_link_confirms_nothing(
     page.goto(link)
     page.get_by_role("button", name="Confirm my signature").click()
     expect(page.get_by_role("heading", name="Save this receipt now")).to_be_visible()
+    assert Signature.objects.count() == 1
+
+
+def test_confirm_again_after_a_lost_response_shows_the_same_receipt(
+    live_server: object, page: Page, worker: None, smtp: SmtpSink, letter: Letter
+) -> None:
+    _start(page, live_server, letter, "ana@example.org", "public")
+    code = smtp.wait_for("ana@example.org")[0].code()
+    lost: list[str] = []
+
+    def lose_the_answer(route: Route) -> None:
+        # The server gets the request and commits the signature; its answer never arrives.
+        answer = route.fetch()
+        lost.append(answer.text())
+        route.abort("connectionreset")
+
+    page.route("**/sign/code/", lose_the_answer)
+    page.get_by_role("textbox", name="Code from the message").fill(code)
+    page.get_by_role("button", name="Confirm my signature").click()
+    expect(page.get_by_text("ERR_CONNECTION_RESET")).to_be_visible()
+    page.unroute("**/sign/code/")
+    assert Signature.objects.count() == 1
+
+    # The signer goes back to the code page and sends the same code again.
+    _start(page, live_server, letter, "ana@example.org", "public")
+    page.get_by_role("textbox", name="Code from the message").fill(code)
+    page.get_by_role("button", name="Confirm my signature").click()
+    expect(page.get_by_role("heading", name="Save this receipt now")).to_be_visible()
+
+    receipt = page.get_by_role("textbox", name="Your receipt").input_value()
+    assert re.search(r'value="([^"]+)"', lost[0].split('id="receipt"', 1)[1])[1] == receipt
     assert Signature.objects.count() == 1

@@ -50,6 +50,18 @@ def test_start_answers_identically_for_new_and_already_signed_mailbox(
     assert fresh[0] == 202
 
 
+def test_confirm_twice_answers_201_with_the_same_receipt(client: Client, letter: Letter) -> None:
+    post(client, f"{base(letter)}/signatures", {"email": "ana@example.org", "tier": "counted"})
+    body = {"email": "ana@example.org", "code": outbox_code("ana@example.org")}
+
+    first = post(client, f"{base(letter)}/signatures/confirm", body)
+    # The answer to the first was lost on the way; the client sends the same request again.
+    again = post(Client(), f"{base(letter)}/signatures/confirm", body)
+
+    assert (first[0], again) == (201, first)
+    assert Signature.objects.count() == 1
+
+
 def test_start_then_confirm_returns_receipt(client: Client, letter: Letter) -> None:
     post(client, f"{base(letter)}/signatures", {"email": "ana@example.org", "tier": "counted"})
 

@@ -34,6 +34,78 @@ def _receipt(html: str) -> str:
     return match.group(1)
 
 
+def _hidden_request(html: str) -> str:
+    match = re.search(r'name="request" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def test_code_form_signs_what_its_page_asked_not_a_later_start(
+    client: Client, letter: Letter
+) -> None:
+    page = client.post(f"/l/{letter.slug}/sign/", _form(tier="counted", department="Cloud"))
+    # Someone who knows the address starts again, asking for a public signature with a name.
+    Client().post(f"/l/{letter.slug}/sign/", _form(name="Ana Lima"))
+
+    done = client.post(
+        f"/l/{letter.slug}/sign/code/",
+        {
+            "email": "ana@example.org",
+            "code": outbox_code("ana@example.org"),
+            "request": _hidden_request(page.content.decode()),
+        },
+    )
+
+    assert done.status_code == 200
+    signature = Signature.objects.get()
+    assert (signature.tier, signature.name, signature.department) == ("counted", "", "Cloud")
+
+
+def test_code_form_with_a_forged_request_signs_the_stored_one(
+    client: Client, letter: Letter
+) -> None:
+    client.post(f"/l/{letter.slug}/sign/", _form(tier="counted", department="Cloud"))
+
+    done = client.post(
+        f"/l/{letter.slug}/sign/code/",
+        {"email": "ana@example.org", "code": outbox_code("ana@example.org"), "request": "x:y"},
+    )
+
+    assert (done.status_code, Signature.objects.get().tier) == (200, "counted")
+
+
+def test_code_again_after_a_lost_response_shows_the_same_receipt(
+    client: Client, letter: Letter
+) -> None:
+    client.post(f"/l/{letter.slug}/sign/", _form())
+    form = {"email": "ana@example.org", "code": outbox_code("ana@example.org")}
+    first = client.post(f"/l/{letter.slug}/sign/code/", form)
+
+    again = client.post(f"/l/{letter.slug}/sign/code/", form)
+
+    assert (again.status_code, _receipt(again.content.decode())) == (
+        200,
+        _receipt(first.content.decode()),
+    )
+
+
+def test_withdrawal_link_get_shows_button_and_post_withdraws(
+    client: Client, letter: Letter
+) -> None:
+    sign(letter, "ana@example.org")
+    services.withdrawal_start(letter=letter, email="ana@example.org", language="en")
+    token = outbox_link_token("ana@example.org")
+
+    shown = client.get(f"/c/{token}/")
+    assert (shown.status_code, Signature.objects.get().withdrawn_on) == (200, None)
+    assert "Withdraw my signature</button>" in shown.content.decode()
+    done = Client().post(f"/c/{token}/")
+
+    assert done.status_code == 200
+    assert "Your signature was withdrawn on" in done.content.decode()
+    assert letter_counts(letter_id=letter.pk).total == 0
+
+
 def test_start_page_explains_what_employer_sees_and_offers_invite(
     client: Client, letter: Letter
 ) -> None:

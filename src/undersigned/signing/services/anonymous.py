@@ -108,6 +108,9 @@ def token_issue(*, letter: Letter, email: str, code: str, token_request: bytes) 
     with transaction.atomic():
         row = verification.redeem(letter=letter, mailbox=mailbox, purpose=Purpose.SIGN, code=code)
         if row is not None:
+            if row.confirmed:
+                # The code of a signature already given (sent again to answer repeats).
+                raise AlreadySigned()
             if row.tier != Tier.ANONYMOUS:
                 raise NamedCode()
             # Read under the verification row's lock, which every confirmation of this mailbox

@@ -1,8 +1,11 @@
 """Issuing and redeeming mailbox verifications (internal to the signing services).
 
-A verification is reused while it is valid and asks for the same thing, so starting again sends
-the same code. Any change (other tier or name, expiry, too many attempts) gets a fresh nonce and
-therefore a fresh code: a code only ever confirms what its message described.
+One row per mailbox, letter and purpose. Its code (and link) is reused while it works, so
+starting again sends the same code; only expiry, confirmation or too many wrong guesses bring a
+fresh nonce and so a fresh code. The message says nothing of the request (services/messages.py):
+the web page that started sends its own request along with the code, and the link's page shows
+the stored one before its button is pressed. Once confirmed, the row keeps only what answers a
+repeat with the same receipt, and dates instead of times (mark_used).
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ def issue(
     already), while a code that expired, was confirmed or was used up by wrong guesses is
     replaced and sent whatever the count. What bounds a stranger's messages is what each
     costs them: five wrong guesses or the code's lifetime, behind the per-client limits.
+    A confirmed row still answering repeats sends its own code again (at most the hourly
+    limit until it expires), so a signer who lost the receipt and starts again gets it back.
     The request's details are kept on the row for the link and the API (the web page sends
     its own when it confirms, services/signers.py), so a later start changes them, not the code.
 
@@ -106,6 +111,14 @@ def issue(
         except IntegrityError:
             # The same mailbox started twice at once: wait for the row that won, and lock it.
             row = pending.get()
+    if row.confirmed and row.expires_at > now:
+        # Used, and still answering repeats: its code hands back the same outcome (a lost
+        # receipt, say), so it is sent again as it is, stripped and dated as mark_used left it.
+        if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
+            raise TooManyMessages()
+        row.sends += 1
+        row.save(update_fields=["sends"])
+        return row
     if _works(row, now):
         if now - row.send_window_start >= SEND_WINDOW:
             row.sends, row.send_window_start = 0, now
