@@ -23,12 +23,16 @@ QUOTED_TEXT = "'[redacted]'"
 # Django's "Invalid HTTP_HOST header: 'x'"): the quoted part is dropped, not just scrubbed.
 CLIENT_QUOTING = ("gunicorn", "waitress", "django.request", "django.security", "django.server")
 
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#'\"<>]*)([/?#][^\s'\"<>]*)?")
+# Each pattern starts only where its run starts (the lookbehinds), so that a long line without
+# a match costs one pass, not one pass per character.
+_URL = re.compile(
+    r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*://[^\s/?#'\"<>]*)([/?#][^\s'\"<>]*)?"
+)
 # A path starts a word: not a slash inside a word, a URL's `//`, or a `host:port/`.
 _PATH = re.compile(r"(?<![\w.~:/%-])/[^\s'\"<>]*")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 # Candidates only; ipaddress decides. Times such as 22:47:14 are candidates and stay.
-_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?")
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:.])[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _LONGEST_RUN = 100
 
