@@ -32,6 +32,28 @@ TOKEN_PATHS = [
 CONFIRM = TOKEN_PATHS[0]
 
 
+UNFILTERED_HANDLERS = """
+import logging
+from undersigned.common.logs import RedactFilter
+loggers = [logging.root, *logging.root.manager.loggerDict.values()]
+print(sorted(
+    f"{getattr(logger, 'name', '?')}: {type(handler).__name__}"
+    for logger in loggers
+    for handler in getattr(logger, "handlers", [])
+    if not any(isinstance(f, RedactFilter) for f in handler.filters)
+))
+print(len([h for logger in loggers for h in getattr(logger, "handlers", [])]))
+"""
+
+
+def test_every_configured_log_handler_redacts() -> None:
+    result = processes.run("shell", "-c", UNFILTERED_HANDLERS)
+    unfiltered, handlers = result.stdout.splitlines()[-2:]
+
+    # At least the console exists, and no handler of any logger writes without the filter.
+    assert (unfiltered, int(handlers) >= 1) == ("[]", True), result.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
