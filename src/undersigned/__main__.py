@@ -89,13 +89,17 @@ def _serve(argv: list[str], demo: Path | None) -> None:
             f"undersigned: SECRET_KEY is not set; serving the demo in {demo.parent}",
             file=sys.stderr,
         )
+    # gunicorn's own "Listening at" line has its address redacted, like every address it logs.
+    print(f"undersigned: serving on {args.bind}", file=sys.stderr, flush=True)
     os.execvp(  # noqa: S606 -- replaces this process with gunicorn, arguments are ours
         sys.executable,
         [
             sys.executable, "-m", "gunicorn", "undersigned.wsgi:application",
             "--bind", args.bind, "--workers", str(args.workers),
             "--worker-class", "gthread", "--threads", "4",
-            # No access log: it would hold every client's address (docs/threat-model.md).
+            # No access log, and an error log without client addresses or paths (paths carry
+            # tokens): common/gunicornlog.py, docs/threat-model.md.
+            "--logger-class", "undersigned.common.gunicornlog.Logger",
             "--error-logfile", "-", "--forwarded-allow-ips", "",
             "--limit-request-line", "4094", "--graceful-timeout", "20",
         ],

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import signal
+import threading
+import time
 
 import pytest
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from tests.support import processes
 from tests.support.smtp import SmtpSink
+from undersigned.campaign.worker import run_worker
 from undersigned.mail.models import OutboxMessage, OutboxState
 from undersigned.mail.services import outbox_run_once
 
@@ -84,3 +89,60 @@ def test_outbox_worker_killed_mid_send_sends_each_message_once() -> None:
         "Message 2",
     ]
     assert list(OutboxMessage.objects.values_list("state", flat=True)) == [OutboxState.SENT] * 3
+
+
+def _times(row: OutboxMessage) -> dict[str, object]:
+    """Every column of the row that can hold a time of day, with its value."""
+    return {
+        field.name: getattr(row, field.name)
+        for field in OutboxMessage._meta.get_fields()
+        if isinstance(field, models.DateTimeField | models.TimeField)
+    }
+
+
+def test_outbox_sent_row_keeps_no_time(smtp: SmtpSink) -> None:
+    send_mail("Dated", "Body", None, ["dated@example.org"])
+    pending = OutboxMessage.objects.get()
+    assert _times(pending)["next_attempt_at"] is not None  # the search can find a time
+
+    run_worker(stop=threading.Event(), once=True)
+
+    assert [m.subject for m in smtp.wait_for("dated@example.org")] == ["Dated"]
+    row = OutboxMessage.objects.get()
+    assert (row.state, _times(row), row.lease_token) == (
+        OutboxState.SENT,
+        {"next_attempt_at": None, "leased_until": None},
+        "",
+    )
+    assert (row.created_on, row.sent_on) == (timezone.localdate(), timezone.localdate())
+
+
+def test_outbox_message_ids_random_of_one_length_stable_across_retries(
+    smtp: SmtpSink, settings: object
+) -> None:
+    epoch = str(int(time.time()))[:6]  # the same for the next 16 minutes
+    send_mail("First", "Body", None, ["first@example.org"])
+    send_mail("Second", "Body", None, ["second@example.org"])
+    stored = list(OutboxMessage.objects.order_by("id").values_list("message_id", flat=True))
+    # The first try finds no server; the retry, made due at once, sends the same bytes.
+    settings.EMAIL_PORT = 1  # type: ignore[attr-defined]
+    run_worker(stop=threading.Event(), once=True)
+    assert list(OutboxMessage.objects.values_list("attempts", "state")) == [
+        (1, OutboxState.PENDING),
+        (1, OutboxState.PENDING),
+    ]
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    settings.EMAIL_PORT = smtp.port  # type: ignore[attr-defined]
+    run_worker(stop=threading.Event(), once=True)
+
+    received = [
+        str(smtp.wait_for(address)[0].message["Message-ID"])
+        for address in ("first@example.org", "second@example.org")
+    ]
+    assert received == stored
+    assert [bool(re.fullmatch(r"<[0-9a-f]{32}@testserver>", mid)) for mid in received] == [
+        True,
+        True,
+    ]
+    assert [len(mid) for mid in received] == [len("<@testserver>") + 32] * 2
+    assert [epoch in mid for mid in received] == [False, False]

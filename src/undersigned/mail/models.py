@@ -23,9 +23,11 @@ class OutboxMessage(models.Model):
     # The plaintext address lives here only until the message is sent (docs/design.md section 4e).
     recipients = models.JSONField(default=list)
     message = models.BinaryField()  # RFC 5322 bytes, built at enqueue time
-    message_id = models.CharField(max_length=200)
+    message_id = models.CharField(max_length=200)  # random, see services.message_id
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Times exist only while a message waits: a sent (or abandoned) row keeps dates alone, so it
+    # cannot be lined up with a signer's visit (docs/threat-model.md).
+    next_attempt_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
     # A worker owns a row until this time; a worker that died loses it when the lease runs out.
     leased_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True, db_index=True)

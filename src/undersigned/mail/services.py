@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from email import message_from_bytes, policy
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
@@ -30,8 +31,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
+def message_id() -> str:
+    """`<32 random hex digits@the site's host>`: one length for every message, and nothing in it
+    to date the message by or to tell which process wrote it (Python's make_msgid has both)."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
 def _outbox_row(message: EmailMessage) -> OutboxMessage:
     raw = message.message()
+    # Built once, here: every retry sends these bytes, so the Message-ID stays the same.
+    del raw["Message-ID"]
+    raw["Message-ID"] = message_id()
     return OutboxMessage(
         recipients=list(message.recipients()),
         # Django's SafeMIME classes take linesep; SMTP wants CRLF.
@@ -160,7 +171,8 @@ def _mark_failed(row: OutboxMessage, exc: Exception) -> None:
     failed = row.attempts >= MAX_ATTEMPTS
     OutboxMessage.objects.filter(pk=row.pk, lease_token=row.lease_token).update(
         state=OutboxState.FAILED if failed else OutboxState.PENDING,
-        next_attempt_at=timezone.now() + backoff(row.attempts),
+        # An abandoned row waits for nothing: like a sent one, it keeps no time.
+        next_attempt_at=None if failed else timezone.now() + backoff(row.attempts),
         leased_until=None,
         last_error=type(exc).__name__[:300],
     )
@@ -170,12 +182,15 @@ def _mark_failed(row: OutboxMessage, exc: Exception) -> None:
 
 
 def _mark_sent(row: OutboxMessage) -> None:
-    # The address and content go as soon as the server has the message (docs/design.md 4e).
+    # The address and content go as soon as the server has the message (docs/design.md 4e), and
+    # so do its times and the lease token shared by the rows claimed with it: a date remains.
     OutboxMessage.objects.filter(pk=row.pk, lease_token=row.lease_token).update(
         state=OutboxState.SENT,
         recipients=[],
         message=b"",
+        next_attempt_at=None,
         leased_until=None,
+        lease_token="",
         last_error="",
         sent_on=timezone.localdate(),
     )

@@ -214,7 +214,8 @@ OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120, minimum=1)
 # Subscribers an update (or request to confirm an amendment) is written to per transaction.
 UPDATES_FANOUT_BATCH = env_int("UPDATES_FANOUT_BATCH", 500, minimum=1)
 
-# Logging: never the client's address, never a request body. Errors still reach the console.
+# Logging: never the client's address, never a URL path or query (they carry tokens), never a
+# request body (common/logs.py). Errors still reach the console.
 _log_level_given = env_str("LOG_LEVEL", "INFO") or "INFO"
 _log_level = _log_level_given.upper()
 if _log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -225,12 +226,18 @@ if _log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "undersigned.common.logs.RedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": _log_level},
     "loggers": {
-        # django.request logs the path of every 4xx; paths carry confirmation tokens.
+        # Django's own handlers (its debug console, mail_admins with the whole request, the
+        # runserver lines) are replaced by none: these records reach the redacting console only.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # django.request logs every 4xx; redacted, it would still be noise.
         "django.request": {"level": "ERROR"},
-        "django.security.DisallowedHost": {"level": "ERROR"},
     },
 }
