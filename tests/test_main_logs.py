@@ -22,12 +22,12 @@ from tests.support import processes
 SOURCE = "127.0.0.9"  # the client's address: nothing else on this machine uses it
 TOKEN = "tokencanary7d1e0c5b9a"
 TOKEN_PATHS = [
-    f"/l/demo/sign/confirm/{TOKEN}/",
+    f"/c/{TOKEN}/",
     f"/l/demo/sign/reconfirm/{TOKEN}/",
     f"/l/demo/unsubscribe/{TOKEN}/",
     f"/accounts/invitations/{TOKEN}/",
     f"/accounts/password-reset/MQ/{TOKEN}/",
-    f"/l/demo/sign/confirm/x/?token={TOKEN}",
+    f"/l/demo/sign/code/?token={TOKEN}",
 ]
 CONFIRM = TOKEN_PATHS[0]
 

@@ -37,8 +37,8 @@ def written() -> Iterator[tuple[logging.Logger, io.StringIO]]:
 
 
 def test_redact_token_path_becomes_route_name() -> None:
-    assert redact(f"Forbidden (CSRF cookie not set.): /l/demo/sign/confirm/{TOKEN}/") == (
-        "Forbidden (CSRF cookie not set.): [signing:confirm]"
+    assert redact(f"Forbidden (CSRF cookie not set.): /c/{TOKEN}/") == (
+        "Forbidden (CSRF cookie not set.): [mailbox_link]"
     )
 
 
