@@ -88,3 +88,22 @@ def test_rewrap_column_counts_and_is_idempotent(settings: Any) -> None:
         keys[:2],
     )
     assert mailbox_key_of(current) is not None
+
+
+@pytest.mark.django_db
+def test_rewrap_column_does_not_bring_back_a_key_destroyed_meanwhile(settings: Any) -> None:
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = OLD, []
+    letter = make_letter(domains=["example.org"])
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW, [OLD]
+
+    class ArchivedMeanwhile(Wrapping):
+        """The letter is archived between the batch's read and its write."""
+
+        def rewrap(self, token: bytes) -> bytes | None:
+            Letter.objects.filter(pk=letter.pk).update(mailbox_key=None)
+            return super().rewrap(token)
+
+    count = rewrap_column(Letter, "mailbox_key", ArchivedMeanwhile(MAILBOX_KEYS.label))
+
+    stored = Letter.objects.values_list("mailbox_key", flat=True).get(pk=letter.pk)
+    assert (count.rewrapped, stored) == (0, None)
