@@ -66,7 +66,7 @@ def _timed(label: str, count: int, step: Callable[[int], Any]) -> None:
 
 def run(count: int) -> None:
     from undersigned.crypto import tokens
-    from undersigned.letters.models import Letter, LetterText
+    from undersigned.letters.models import Letter, LetterText, mailbox_key_of
     from undersigned.letters.states import State
     from undersigned.signing import services
     from undersigned.signing.codes import verification_code
@@ -119,7 +119,7 @@ def run(count: int) -> None:
             language="en",
         )  # fmt: skip
     nonces = dict(Verification.objects.values_list("mailbox_hash", "nonce"))
-    key = bytes(letter.mailbox_key or b"")
+    key = mailbox_key_of(letter) or b""
     mailed = [verification_code(nonces[mailbox_hash(key=key, mailbox=a)]) for a in mailboxes]
     more = [tokens.create_token_request(challenge, issuer.public)[0].encode() for _ in mailboxes]
     _timed(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+# The source under test, not whichever copy the environment has installed.
+SOURCE = str(Path(__file__).resolve().parent.parent / "src")
 NO_SECRET = (
     "undersigned: SECRET_KEY must be set to a random string of 32 characters or more "
     "(see docs/configuration.md), or run `undersigned demo` first for a local instance"
@@ -19,7 +21,7 @@ def undersigned(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProces
     return subprocess.run(
         [sys.executable, "-m", "undersigned", *args],
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **env},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONPATH": SOURCE, **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -145,10 +147,20 @@ def test_help_in_empty_folder_lists_all_commands(empty_folder: Path) -> None:
         "log_export",
         "migrate",
         "purge_letter_secrets",
+        "rotate_keys",
         "shell",
         "worker",
     }
     assert (result.returncode, expected - listed, result.stderr) == (0, set(), "")
+
+
+def test_rotate_keys_is_spelled_with_a_hyphen(empty_folder: Path) -> None:
+    result = undersigned(empty_folder, "rotate-keys", "--help")
+    assert (result.returncode, result.stdout.split()[:3], result.stderr) == (
+        0,
+        ["usage:", "undersigned", "rotate_keys"],
+        "",
+    )
 
 
 def test_deliver_help_in_empty_folder_exits_0(empty_folder: Path) -> None:

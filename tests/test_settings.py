@@ -24,6 +24,8 @@ from undersigned.settings.env import (
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 COMMAND = Path(sys.executable).with_name("undersigned")
+# The source under test, not whichever copy the environment has installed.
+SOURCE = str(Path(__file__).resolve().parent.parent / "src")
 
 
 @pytest.mark.parametrize(
@@ -148,6 +150,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
+        "PYTHONPATH": SOURCE,
         "DJANGO_SETTINGS_MODULE": "undersigned.settings.main",
         "UNDERSIGNED_DATA_DIR": str(tmp_path / "data"),
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -205,6 +208,11 @@ SEE_DOCS = "(see docs/configuration.md)"
         (
             {"SECRET_KEY": "too-short"},
             f"SECRET_KEY must be set to a random string of 32 characters or more {SEE_DOCS}",
+        ),
+        (
+            {"SECRET_KEY_FALLBACKS": f"{'k' * 40}, too-short"},
+            "SECRET_KEY_FALLBACKS must list earlier secret keys of 32 characters or more, "
+            f"separated by commas {SEE_DOCS}",
         ),
         (
             {"ALLOWED_HOSTS": None},

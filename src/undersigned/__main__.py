@@ -5,6 +5,7 @@ undersigned serve [--bind H:P] [--workers N]
 undersigned worker
 undersigned verify URL [--key VKEY] [--since FILE] [--save FILE] [--receipt FILE]
 undersigned log-export SLUG DIR            a directory copy of a letter's log
+undersigned rotate-keys [--batch-size N]   re-wrap stored secrets under the current SECRET_KEY
 undersigned sign --anonymous URL [...]     sign anonymously without the site's JavaScript
 undersigned <any Django management command, listed below>
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 SETTINGS_MODULE = "undersigned.settings.main"
 HELP = {"help", "-h", "--help"}
+# The documented spelling of Django management commands whose names have underscores.
+ALIASES = {"log-export": "log_export", "rotate-keys": "rotate_keys"}
 
 
 def _load_settings() -> None:
@@ -132,8 +135,8 @@ def _run(command: str, argv: list[str]) -> None:
     demo = load_demo_env()
     if command == "serve":
         _serve(argv[1:], demo)
-    elif command == "log-export":
-        _django(["log_export", *argv[1:]])
+    elif command in ALIASES:
+        _django([ALIASES[command], *argv[1:]])
     elif command in HELP:
         if len(argv) <= 1:
             print(__doc__)

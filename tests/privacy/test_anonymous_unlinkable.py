@@ -24,7 +24,7 @@ from tests.support.factories import make_letter
 from tests.support.smtp import SmtpSink
 from undersigned.campaign.worker import run_worker
 from undersigned.crypto import tokens
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Letter, mailbox_key_of
 from undersigned.mail.models import OutboxMessage
 from undersigned.publiclog.sequencer import log_sequence_all
 from undersigned.signing import services
@@ -64,7 +64,7 @@ def _sign(client: Client, letter: Letter, who: str | None, invite: str | None) -
     if who is not None:
         _post(client, f"{api}/signatures", {"email": who, "tier": "anonymous"})
         credentials = {"email": who, "code": outbox_code(who)}
-        signer.mailbox = mailbox_hash(key=bytes(letter.mailbox_key or b""), mailbox=who)
+        signer.mailbox = mailbox_hash(key=mailbox_key_of(letter) or b"", mailbox=who)
         signer.issuance.add(signer.mailbox)
     else:
         credentials = {"invite_code": invite or ""}

@@ -14,6 +14,7 @@ from django.db import connection
 from tests.signing.helpers import outbox_code, outbox_link_token, start
 from tests.support.factories import make_letter
 from tests.support.threads import in_threads
+from undersigned.letters.models import mailbox_key_of
 from undersigned.signing import services
 from undersigned.signing.codes import receipt_secret_for, verification_code
 from undersigned.signing.errors import SigningError
@@ -73,7 +74,7 @@ def test_1000_signers_through_http_api_make_1000_signatures(
         "signing-confirm": (10_000, 600),
     }
     letter = make_letter(domains=["example.org"])
-    key = bytes(letter.mailbox_key or b"")
+    key = mailbox_key_of(letter) or b""
     api = f"{live_server}/api/v1/letters/{letter.slug}"
 
     def signer(i: int) -> str:

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.utils import timezone
 
+from undersigned.common.keys import Wrapping
 from undersigned.letters.states import State
 
 LANGUAGES: dict[str, str] = {
@@ -35,8 +36,24 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 LANGUAGE_CHOICES = list(LANGUAGES.items())
 
 
+# Mailbox keys are stored only wrapped under SECRET_KEY (common/keys.py): with the database alone,
+# nobody can recompute a mailbox hash and so tie a signature to a person (docs/threat-model.md).
+MAILBOX_KEYS = Wrapping("mailbox-key")
+
+
 def new_mailbox_key() -> bytes:
-    return secrets.token_bytes(32)
+    """A fresh 32-byte HMAC key, as stored: wrapped."""
+    return MAILBOX_KEYS.wrap(secrets.token_bytes(32))
+
+
+def mailbox_key_of(letter: Letter) -> bytes | None:
+    """The letter's HMAC key for mailbox hashes, unwrapped; None once it was destroyed.
+
+    The one reader of `Letter.mailbox_key`: nothing else may use the stored value as a key.
+    """
+    if letter.mailbox_key is None:
+        return None
+    return MAILBOX_KEYS.unwrap(bytes(letter.mailbox_key))
 
 
 class Letter(models.Model):
@@ -52,7 +69,8 @@ class Letter(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     deliver_at = models.DateTimeField(null=True, blank=True)
     breakdown_threshold = models.PositiveSmallIntegerField(default=5)
-    # HMAC key for mailbox hashes; destroyed when the letter is archived (docs/design.md 4e).
+    # HMAC key for mailbox hashes, wrapped (read it with mailbox_key_of); destroyed when the
+    # letter is archived (docs/design.md 4e).
     mailbox_key = models.BinaryField(null=True, default=new_mailbox_key)
     # The text's version: 1 when opened, one more for each amendment (letters/versions.py).
     version = models.PositiveIntegerField(default=1)

@@ -32,6 +32,15 @@ _secret = env_str("SECRET_KEY")
 if _secret is None or len(_secret) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 32 characters or more")
 SECRET_KEY: str = _secret
+# Earlier secret keys, comma-separated, still accepted while `undersigned rotate-keys` re-wraps
+# what they wrapped (common/keys.py); Django's sessions and password-reset links accept them too.
+SECRET_KEY_FALLBACKS: list[str] = env_list("SECRET_KEY_FALLBACKS")
+for _fallback in SECRET_KEY_FALLBACKS:
+    if len(_fallback) < 32:
+        raise ImproperlyConfigured(
+            "SECRET_KEY_FALLBACKS must list earlier secret keys of 32 characters or more, "
+            "separated by commas"
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:

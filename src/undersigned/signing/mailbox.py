@@ -8,19 +8,14 @@ case-sensitive local parts or a different sub-addressing separator is not treate
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import hmac
 import unicodedata
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from undersigned.common.keys import Wrapping
 from undersigned.common.text import clean_text
 from undersigned.letters.validation import domain_normalize
 
@@ -70,17 +65,14 @@ def mailbox_hash(*, key: bytes, mailbox: str) -> str:
     return hmac.new(key, mailbox.encode(), hashlib.sha256).hexdigest()
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(secret: str) -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"undersigned:updates-address"
-    ).derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+# Addresses of signers who asked for updates (Verification and Signature `updates_address`).
+UPDATES_ADDRESSES = Wrapping("updates-address")
 
 
 def encrypt_address(address: str) -> bytes:
-    return _fernet(settings.SECRET_KEY).encrypt(address.encode())
+    return UPDATES_ADDRESSES.wrap(address.encode())
 
 
 def decrypt_address(token: bytes) -> str:
-    return _fernet(settings.SECRET_KEY).decrypt(bytes(token)).decode()
+    """The address; InvalidToken when neither SECRET_KEY nor a fallback sealed it."""
+    return UPDATES_ADDRESSES.unwrap(bytes(token)).decode()

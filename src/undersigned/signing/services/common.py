@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from undersigned.crypto import logentries
-from undersigned.letters.models import Letter
+from undersigned.letters.models import Letter, mailbox_key_of
 from undersigned.letters.states import SIGNABLE_STATES
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.services import LogReceipt, log_enqueue_signature, log_open
@@ -18,16 +18,17 @@ from undersigned.signing.models import InviteCode, IssuanceKey, Signature
 
 def signable_key(letter: Letter) -> bytes:
     """The mailbox key of a letter that accepts signatures now."""
-    if letter.state not in SIGNABLE_STATES or letter.mailbox_key is None:
+    if letter.state not in SIGNABLE_STATES:
         raise Closed()
-    return bytes(letter.mailbox_key)
+    return letter_key(letter)
 
 
 def letter_key(letter: Letter) -> bytes:
     """The mailbox key while it exists (withdrawals go on after a letter closes)."""
-    if letter.mailbox_key is None:
+    key = mailbox_key_of(letter)
+    if key is None:
         raise Closed()
-    return bytes(letter.mailbox_key)
+    return key
 
 
 def absolute(name: str, **kwargs: str) -> str:

@@ -1,25 +1,23 @@
 """A letter's issuance key for anonymous tokens: made when the letter opens, destroyed with its
 secrets when it is archived (docs/anonymous.md).
 
-The private key is stored as Fernet ciphertext under a key derived from SECRET_KEY, so a copy of
-the database alone cannot mint tokens. The public half and the TokenChallenge stay forever: the
+The private key is stored wrapped under a key derived from SECRET_KEY (common/keys.py), so a copy
+of the database alone cannot mint tokens. The public half and the TokenChallenge stay forever: the
 log's genesis entry publishes them and every anonymous entry is checked against them.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from undersigned.common.keys import Wrapping, environment_secrets
 from undersigned.crypto import blindrsa, tokens
 from undersigned.crypto.anonymous import letter_challenge
 from undersigned.letters.models import Letter
@@ -35,12 +33,7 @@ def token_challenge_for(letter: Letter) -> tokens.TokenChallenge:
     return letter_challenge(f"{urlsplit(settings.SITE_URL).netloc}/l/{letter.slug}/")
 
 
-@functools.lru_cache(maxsize=4)
-def _fernet(secret: str) -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"undersigned:issuance-key"
-    ).derive(secret.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+ISSUANCE_KEYS = Wrapping("issuance-key")
 
 
 def issuance_key_create(*, letter: Letter) -> IssuanceKey:
@@ -61,7 +54,7 @@ def issuance_key_create(*, letter: Letter) -> IssuanceKey:
                 letter=letter,
                 spki=tokens.encode_issuer_public_key(private.public_key()),
                 token_challenge=token_challenge_for(letter).encode(),
-                private_key=_fernet(settings.SECRET_KEY).encrypt(der),
+                private_key=ISSUANCE_KEYS.wrap(der),
             )
     except IntegrityError:
         # Two first uses at once: both go on with the key that was stored first.
@@ -92,9 +85,10 @@ def _public(spki: bytes) -> tokens.IssuerPublicKey:
 
 
 @functools.lru_cache(maxsize=16)
-def _private(ciphertext: bytes, secret: str) -> rsa.RSAPrivateKey:
-    # Keyed by the ciphertext, so a destroyed key (no ciphertext any more) is never loaded again.
-    return blindrsa.load_private_key(_fernet(secret).decrypt(ciphertext))
+def _private(ciphertext: bytes, _environment: tuple[str, ...]) -> rsa.RSAPrivateKey:
+    # Keyed by the ciphertext, so a destroyed key (no ciphertext any more) is never loaded again,
+    # and by the environment's secrets, so a key set that no longer opens it is not served here.
+    return blindrsa.load_private_key(ISSUANCE_KEYS.unwrap(ciphertext))
 
 
 def issuer_of(row: IssuanceKey) -> Issuer:
@@ -102,5 +96,5 @@ def issuer_of(row: IssuanceKey) -> Issuer:
     return Issuer(
         public=_public(bytes(row.spki)),
         challenge=bytes(row.token_challenge),
-        private=None if encrypted is None else _private(encrypted, settings.SECRET_KEY),
+        private=None if encrypted is None else _private(encrypted, environment_secrets()),
     )
