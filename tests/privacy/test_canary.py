@@ -67,10 +67,12 @@ TIERS = [
         run_flow,
         {
             "name": Place(set(), shown=(F, F, F, F, F, F)),
-            # Kept for breakdowns: organizers see it, the export and the API do not (the public
-            # breakdown shows it here only because this letter's k is 1).
+            # Kept for the breakdown only: on the public and organizer pages because this
+            # letter's k is 1; the organizers' table of signatures, the export and the API do not
+            # show it (tests/web/manage/test_signatures.py checks a k above the group's size).
             "department": Place(DEPARTMENT, shown=(_, F, T, F, _, _)),
         },
+        organizer_rows=[("counted", {})],
     ),
     Tier(
         "anonymous",
