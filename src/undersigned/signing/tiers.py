@@ -58,8 +58,9 @@ RULES: dict[str, TierRule] = {
         tier=Tier.RECIPIENT,
         label="Recipient only",
         explanation=(
-            "Your name and details appear only in the letter delivered to the recipient and to "
-            "the organizers. The public sees you only in the count."
+            "Your name and details appear only in the recipient's copy of the delivered letter "
+            "and to the organizers. The public sees you only in the counts; a department you "
+            "give counts in breakdowns, which never show groups smaller than a few people."
         ),
         stores=_ALL,
         requires_name=True,
