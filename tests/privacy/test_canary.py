@@ -79,7 +79,7 @@ TIERS = [
             "name": Place(set(), shown=(F, F, F, F, F, F, F, F)),
             # Kept for the breakdown only: on the pages and in both PDFs because this
             # letter's k is 1; the organizers' table of signatures, the export and the API do not
-            # show it (tests/web/manage/test_signatures.py checks a k above the group's size).
+            # show it (test_counted_department.py checks a k above the group's size).
             "department": Place(DEPARTMENT, shown=(_, F, T, F, _, _, T, T)),
         },
         organizer_rows=[("counted", {})],

@@ -67,35 +67,6 @@ def test_list_shows_each_tier_as_allowed(letter: Letter) -> None:
         assert str(mailbox_hash) not in html
 
 
-def test_counted_department_reaches_organizers_only_in_a_group_of_k(letter: Letter) -> None:
-    Letter.objects.filter(pk=letter.pk).update(breakdown_threshold=3)
-    canary = "Canary Dept 5f3a9c"
-    sign(letter, "pub@example.org", name="Pia Public", department="Wards")
-    for i in range(3):
-        sign(letter, f"big{i}@example.org", tier="counted", department="Cloud")
-    sign(letter, "canary@example.org", tier="counted", department=canary)
-    viewer, editor = _member(letter, Role.VIEWER), _member(letter, Role.EDITOR)
-
-    def seen() -> list[int]:
-        pages = [viewer.get(_base(letter)).content.decode()]
-        pages.append(viewer.get(f"{_base(letter)}?tier=counted").content.decode())
-        export = editor.get(f"{_base(letter)}export.csv")
-        pages.append(b"".join(export.streaming_content).decode())  # type: ignore[attr-defined]
-        return [page.casefold().count(canary.casefold()) for page in pages]
-
-    # Proof the pages can show departments: a row's own (public tier), a group of k.
-    html = viewer.get(_base(letter)).content.decode()
-    assert ("<td>Wards</td>" in html, "<td>Cloud</td><td>3</td>" in html) == (True, True)
-    assert seen() == [0, 0, 0]
-
-    for i in range(2):
-        sign(letter, f"more{i}@example.org", tier="counted", department=canary.lower())
-    html = viewer.get(_base(letter)).content.decode()
-    # Named in the spelling most of its signers used; in the breakdown only, never in a row.
-    assert f"<td>{canary.lower()}</td><td>3</td>" in html
-    assert seen() == [1, 1, 0]
-
-
 def test_viewer_cannot_export_flag_or_invalidate(letter: Letter) -> None:
     sign(letter, "pub@example.org")
     viewer = _member(letter, Role.VIEWER)
