@@ -61,11 +61,33 @@ def test_signature_entry_bytes_are_exact() -> None:
         logentries.withdrawal_entry(date=DAY, index=7),
         logentries.invalidation_entry(date=DAY, indexes=[9, 3, 3], reason="Bots"),
         logentries.delivery_entry(date=DAY, pdf_hash=HEX, recipient="The CEO"),
+        logentries.delivery_entry(
+            date=DAY, pdf_hash=HEX, recipient="The CEO", recipient_pdf_hash="cd" * 32
+        ),
     ],
 )
 def test_built_entries_parse_back(data: bytes) -> None:
     entry = parse_entry(data)
     assert canonical_json(dict(entry.body or {})) == data or entry.type == "signature"
+
+
+def test_delivery_entry_bytes_are_exact_with_and_without_the_recipient_copy() -> None:
+    public, private = "ab" * 32, "cd" * 32
+    both = logentries.delivery_entry(
+        date=DAY, pdf_hash=public, recipient="The CEO", recipient_pdf_hash=private
+    )
+    # An entry written before the two copies, which every verifier still accepts.
+    one = b'{"date":"2025-03-09","pdf_hash":"' + public.encode() + b'","recipient":"The CEO",'
+    one += b'"type":"delivery"}'
+    assert (
+        both
+        == (
+            f'{{"date":"2025-03-09","pdf_hash":"{public}","recipient":"The CEO",'
+            f'"recipient_pdf_hash":"{private}","type":"delivery"}}'
+        ).encode()
+    )
+    parsed = [dict(parse_entry(data).body or {}) for data in (both, one)]
+    assert [body.get("recipient_pdf_hash") for body in parsed] == [private, None]
 
 
 def test_invalidation_indexes_are_sorted_unique() -> None:
@@ -108,6 +130,16 @@ def test_signature_fast_path_and_full_parser_agree() -> None:
             b'{"commitment":"' + b"a" * 64 + b'","date":"2025-01-01","fields_hash":null,'
             b'"tier":"counted","token":"AA==","type":"signature"}',
             "only anonymous",
+        ),
+        (
+            b'{"date":"2025-01-01","pdf_hash":"' + b"a" * 64 + b'","recipient":"CEO",'
+            b'"recipient_pdf_hash":null,"type":"delivery"}',
+            "recipient_pdf_hash must be 64 hex digits",
+        ),
+        (
+            b'{"date":"2025-01-01","pdf_hash":"' + b"a" * 64 + b'","recipient":"CEO",'
+            b'"signers":"' + b"a" * 64 + b'","type":"delivery"}',
+            "exactly the keys",
         ),
         (b"\xff", "not canonical"),
         (b"[]", "not canonical"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gzip
+import hashlib
 import http.server
 import json
 import secrets
@@ -364,6 +365,53 @@ def test_cli_json_output_and_receipt(
     }
 
 
+def test_cli_checks_either_copy_of_the_delivered_pdf_against_the_log(
+    tmp_path: Path, signer: Signer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    public, private, old = b"%PDF public copy", b"%PDF recipient copy", b"%PDF one copy"
+    sha = {name: hashlib.sha256(data).hexdigest() for name, data in
+           (("public", public), ("private", private), ("old", old))}  # fmt: skip
+    log = tmp_path / "log"
+    log.mkdir()
+    entries = [
+        genesis(),
+        signature("recipient"),
+        logentries.delivery_entry(date=DAY, pdf_hash=sha["old"], recipient="The CEO"),
+        logentries.delivery_entry(
+            date=DAY, pdf_hash=sha["public"], recipient="The CEO", recipient_pdf_hash=sha["private"]
+        ),
+    ]
+    write_log(log, entries, signer)
+    key = ["--key", signer.verifier().vkey]
+    found = []
+    for name, data in (("public", public), ("private", private), ("old", old)):
+        (tmp_path / name).write_bytes(data)
+        code, out, _ = run([str(log), *key, "--pdf", str(tmp_path / name), "--json"], capsys)
+        found.append((code, json.loads(out)["pdf"]))
+    (tmp_path / "other").write_bytes(b"%PDF another")
+    code, out, err = run([str(log), *key, "--pdf", str(tmp_path / "other")], capsys)
+
+    assert found == [
+        (0, {"index": 3, "copy": "public"}),
+        (0, {"index": 3, "copy": "recipient"}),
+        (0, {"index": 2, "copy": "public"}),
+    ]
+    other = hashlib.sha256(b"%PDF another").hexdigest()
+    assert (code, out, err) == (
+        1,
+        "",
+        f"FAILED: the PDF's SHA-256 {other} is in no delivery entry of this log\n",
+    )
+    code, out, _ = run([str(log), *key], capsys)
+    assert [line for line in out.splitlines() if "sha256" in line or "delivery" in line] == [
+        "delivery   entry 2, 2025-05-01, to The CEO",
+        f"  PDF (sent and published) sha256 {sha['old']}",
+        "delivery   entry 3, 2025-05-01, to The CEO",
+        f"  public PDF sha256 {sha['public']}",
+        f"  recipient's PDF sha256 {sha['private']}",
+    ]
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -371,6 +419,7 @@ def test_cli_json_output_and_receipt(
         ["ftp://example.org/log/"],
         ["{log}", "--key", "not-a-vkey"],
         ["{log}", "--key", "{vkey}", "--receipt", "/nonexistent/receipt.json"],
+        ["{log}", "--key", "{vkey}", "--pdf", "/nonexistent/letter.pdf"],
         ["{log}", "--key", "{vkey}", "--since", "{log}/tile/0/000"],
         ["{log}", "--key", "{vkey}", "--min-witnesses", "1"],
     ],

@@ -60,10 +60,24 @@ def test_pdf_arabic_text_extracts_in_logical_order() -> None:
     assert lines.count(ARABIC_LINE) == 1
 
 
-def test_pdf_without_named_signers_says_so() -> None:
-    lines = _lines(build_pdf(document(signatories=[])))
+def test_pdf_without_named_signers_says_so_in_each_copy() -> None:
+    public = _lines(build_pdf(document(signatories=[])))
+    private = _lines(build_pdf(document(signatories=[], recipient_copy=True, serial="5e")))
 
-    assert lines[-2:] == ["No signer chose to be named.", "demo · delivered 2025-03-01 · page 4"]
+    footer = "demo · delivered 2025-03-01 · page 4"
+    assert public[-2:] == ["No signer chose to be named publicly.", footer]
+    assert private[-2:] == ["No signer chose to be named.", footer]
+
+
+def test_pdf_recipient_copy_gives_the_public_copy_hash_and_its_serial() -> None:
+    serial, public_sha256 = "5e" * 32, "cd" * 32
+    private = _lines(build_pdf(document(recipient_copy=True, serial=serial,
+                                        public_sha256=public_sha256)))  # fmt: skip
+    public = _lines(build_pdf(document()))
+
+    start = private.index("This is the recipient's copy. The public copy has the SHA-256:")
+    assert private[start + 1 : start + 3] == [public_sha256, f"Serial of this copy: {serial}"]
+    assert [line for line in public if line.startswith(("This is the recipient", "Serial"))] == []
 
 
 def test_pdf_right_to_left_and_cjk_names_are_shaped_without_losing_text() -> None:

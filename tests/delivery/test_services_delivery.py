@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -46,6 +47,19 @@ def _pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+def _recipient_pdf(letter: Letter) -> bytes:
+    attachments = list(_recipient_message(letter).iter_attachments())
+    assert len(attachments) == 1
+    content: bytes = attachments[0].get_content()
+    return content
+
+
+def _public_pdf(letter: Letter) -> bytes:
+    response = Client().get(f"/l/{letter.slug}/delivered.pdf")
+    assert response.status_code == 200
+    return response.content
+
+
 def test_delivery_request_then_job_delivers_once() -> None:
     letter = letter_with_every_tier()
     delivery_request(letter=letter, user=make_organizer())
@@ -60,14 +74,20 @@ def test_delivery_request_then_job_delivers_once() -> None:
     assert delivery.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
     entries = PendingEntry.objects.filter(letter=letter, kind=EntryKind.DELIVERY)
     bodies = [logentries.parse_entry(bytes(e.data or b"")).body for e in entries]
+    # Each copy can be checked against the log: the one served publicly, the one emailed.
     assert bodies == [
         {
             "type": "delivery",
             "date": timezone.localdate().isoformat(),
-            "pdf_hash": delivery.pdf_sha256,
+            "pdf_hash": hashlib.sha256(_public_pdf(letter)).hexdigest(),
             "recipient": "The CEO",
+            "recipient_pdf_hash": hashlib.sha256(_recipient_pdf(letter)).hexdigest(),
         }
     ]
+    assert (delivery.pdf_sha256, delivery.recipient_pdf_sha256) == (
+        bodies[0]["pdf_hash"],  # type: ignore[index]
+        bodies[0]["recipient_pdf_hash"],  # type: ignore[index]
+    )
     with pytest.raises(ValidationError, match="already been delivered"):
         delivery_request(letter=letter, user=None)
 
@@ -83,7 +103,9 @@ def test_delivery_email_attaches_the_pdf_and_links_the_page() -> None:
     assert [(a.get_filename(), a.get_content_type()) for a in attachments] == [
         (f"{letter.slug}.pdf", "application/pdf")
     ]
-    assert attachments[0].get_content() == bytes(Delivery.objects.get(letter=letter).pdf)
+    delivery = Delivery.objects.get(letter=letter)
+    attached = hashlib.sha256(attachments[0].get_content()).hexdigest()
+    assert (attached, attached == delivery.pdf_sha256) == (delivery.recipient_pdf_sha256, False)
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     assert [line for line in body.get_content().splitlines() if line][-2:] == [
@@ -92,17 +114,18 @@ def test_delivery_email_attaches_the_pdf_and_links_the_page() -> None:
     ]
 
 
-def test_delivery_pdf_names_public_and_recipient_signers_only() -> None:
+def test_delivery_recipient_copy_names_recipient_tier_and_public_copy_does_not() -> None:
     letter = letter_with_every_tier()
     delivery_request(letter=letter, user=None)
     delivery_job()
 
-    text = _pdf_text(bytes(Delivery.objects.get(letter=letter).pdf))
-    lines = text.splitlines()
-    assert [n for n in ("Ada Lovelace", "Grace Hopper †", "Counted Canary") if n in lines] == [
-        "Ada Lovelace",
-        "Grace Hopper †",
-    ]
+    names = ("Ada Lovelace", "Grace Hopper †", "Counted Canary")
+    private = _pdf_text(_recipient_pdf(letter))
+    public = _pdf_text(_public_pdf(letter))
+    assert [n for n in names if n in private.splitlines()] == ["Ada Lovelace", "Grace Hopper †"]
+    assert [n for n in names if n in public.splitlines()] == ["Ada Lovelace"]
+    assert ("Grace Hopper" in private, "Grace Hopper" in public) == (True, False)
+    lines = public.splitlines()
     assert [
         line for line in lines if line.startswith(("Total:", "Counted only:", "Anonymous:"))
     ] == [
@@ -194,7 +217,8 @@ def test_deliver_command_delivers_and_refuses_twice() -> None:
     sha = Delivery.objects.get(letter=letter).pdf_sha256
     assert out.getvalue().splitlines() == [
         f"Delivered {letter.slug} to The CEO.",
-        f"PDF SHA-256: {sha}",
+        f"Public PDF SHA-256: {sha}",
+        f"Recipient's PDF SHA-256: {Delivery.objects.get(letter=letter).recipient_pdf_sha256}",
     ]
     with pytest.raises(CommandError, match="already been delivered"):
         call_command("deliver", letter.slug)

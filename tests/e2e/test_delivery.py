@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import timedelta
 
@@ -66,7 +67,18 @@ def test_scheduled_delivery_emails_pdf_with_names_counts_checkpoint_and_arabic(
     )
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the delivered letter").click()
-    assert download.value.path().read_bytes() == pdf
+    # The visitor gets the public copy: the same letter, without the recipient-only name.
+    public = download.value.path().read_bytes()
+    public_lines = [
+        line
+        for pdf_page in PdfReader(io.BytesIO(public)).pages
+        for line in pdf_page.extract_text().splitlines()
+    ]
+    hashes = (delivery.pdf_sha256, delivery.recipient_pdf_sha256)
+    assert (hashlib.sha256(public).hexdigest(), hashlib.sha256(pdf).hexdigest()) == hashes
+    assert [line for line in public_lines if "Ada Lovelace" in line or "Grace" in line] == [
+        "Ada Lovelace"
+    ]
 
 
 def test_owner_delivers_now_after_confirming(
@@ -92,12 +104,14 @@ def test_owner_delivers_now_after_confirming(
     page.reload()
 
     facts = page.locator("dl.facts").inner_text().splitlines()
+    delivery = Delivery.objects.get(letter=letter)
     assert facts[4:8] == [
-        "SHA-256",
-        Delivery.objects.get(letter=letter).pdf_sha256,
-        "Counts from",
-        "checkpoint of size 1",
+        "SHA-256 of the public copy",
+        delivery.pdf_sha256,
+        "SHA-256 of the recipient's copy",
+        delivery.recipient_pdf_sha256,
     ]
+    assert facts[facts.index("Counts from") + 1] == "checkpoint of size 1"
     assert page.get_by_role("link", name="Deliver now…").count() == 0
 
 

@@ -1,12 +1,15 @@
 """One signing through the real web flow, then every place a canary could have leaked to.
 
 A control signer (public tier, its own canary name) signs alongside, so every surface searched
-is proven able to show a name: a search that finds nothing anywhere proves nothing.
+is proven able to show a name: a search that finds nothing anywhere proves nothing. After the
+pages are read, the letter is delivered, and both copies of its PDF are searched too: the public
+one as a visitor downloads it, the recipient's as the mail server received it.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import threading
 import uuid
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 
 from tests.signing.anonymous_helpers import blinded_request
 from tests.support.dbsearch import Hit, search_database
@@ -22,6 +26,7 @@ from tests.support.smtp import SmtpSink
 from undersigned.accounts.models import User
 from undersigned.campaign.worker import run_worker
 from undersigned.crypto import tokens
+from undersigned.delivery.services import delivery_request
 from undersigned.letters.models import Letter
 from undersigned.mail.models import OutboxMessage
 from undersigned.publiclog.sequencer import log_sequence_all
@@ -48,6 +53,8 @@ class Surfaces:
     csv: str
     logs: str
     outbox: str
+    public_pdf: str = ""
+    recipient_pdf: str = ""
 
 
 @dataclass
@@ -115,6 +122,7 @@ def run_flow(tier: str, smtp: SmtpSink, caplog: pytest.LogCaptureFixture) -> Sig
     _work_once()
 
     surfaces = collect_surfaces(client, letter, owner, tier, db_before_send, caplog)
+    surfaces.public_pdf, surfaces.recipient_pdf = deliver_and_read(client, letter, smtp)
     needles = {"name": signer.name, "department": signer.department}
     return Signed(signer, control, letter, surfaces, needles)
 
@@ -161,6 +169,7 @@ def run_anonymous_flow(tier: str, smtp: SmtpSink, caplog: pytest.LogCaptureFixtu
     log_sequence_all()
 
     surfaces = collect_surfaces(client, letter, owner, "anonymous", db_before_send, caplog)
+    surfaces.public_pdf, surfaces.recipient_pdf = deliver_and_read(client, letter, smtp)
     needles = {
         "department": signer.department,
         "token": token_text,
@@ -216,6 +225,23 @@ def collect_surfaces(
     )
 
 
+def _pdf_text(pdf: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return " ".join(text.split())  # a name wrapped onto two lines is still found
+
+
+def deliver_and_read(client: Client, letter: Letter, smtp: SmtpSink) -> tuple[str, str]:
+    """Deliver the letter; the text of the public PDF (as a visitor gets it) and the recipient's."""
+    delivery_request(letter=letter, user=None)
+    _work_once()  # builds both copies and queues the recipient's email
+    _work_once()  # sends it
+    public = client.get(f"/l/{letter.slug}/delivered.pdf")
+    assert public.status_code == 200
+    attachments = list(smtp.wait_for(letter.recipient_email)[-1].message.iter_attachments())
+    assert len(attachments) == 1
+    return _pdf_text(public.content), _pdf_text(attachments[0].get_content())
+
+
 def log_probe(caplog: pytest.LogCaptureFixture) -> bool:
     """Proof that DEBUG records from our code reach the captured logs we search."""
     probe = f"probe-{uuid.uuid4().hex}"
@@ -230,9 +256,11 @@ def assert_control_visible(control: Canary, surfaces: Surfaces) -> None:
         control.name in surfaces.public_api,
         control.name in surfaces.organizer_pages,
         control.name in surfaces.csv,
+        control.name in surfaces.public_pdf,
+        control.name in surfaces.recipient_pdf,
         {h.table for h in search_database(control.name)} == {"signing_signature"},
     ]
-    assert found == [True] * 5
+    assert found == [True] * 7
 
 
 def assert_mailbox_nowhere(signer: Canary, surfaces: Surfaces, smtp: SmtpSink) -> None:

@@ -28,7 +28,16 @@ from undersigned.signing.selectors import organizer_signatures
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The surfaces searched, in the order of every `shown` tuple below.
-SURFACES = ("public_pages", "public_api", "organizer_pages", "csv", "logs", "outbox")
+SURFACES = (
+    "public_pages",
+    "public_api",
+    "organizer_pages",
+    "csv",
+    "logs",
+    "outbox",
+    "public_pdf",
+    "recipient_pdf",
+)
 T, F, _ = True, False, None  # shows there; does not; no claim made about that surface
 
 NAME = {("signing_signature", "name")}
@@ -38,7 +47,7 @@ DEPARTMENT = {("signing_signature", "department")}
 @dataclass(frozen=True)
 class Place:
     stored: set[tuple[str, str]]  # the (table, column) pairs holding it; empty: nowhere
-    shown: tuple[bool | None, ...] = (_, _, _, _, _, _)
+    shown: tuple[bool | None, ...] = (_, _, _, _, _, _, _, _)
 
 
 @dataclass(frozen=True)
@@ -55,33 +64,36 @@ TIERS = [
     Tier(
         "public",
         run_flow,
-        {"name": Place(NAME, shown=(T, T, T, T, F, F))},
+        {"name": Place(NAME, shown=(T, T, T, T, F, F, T, T))},
     ),
     Tier(
         "recipient",
         run_flow,
-        {"name": Place(NAME, shown=(F, F, T, T, F, F))},
+        # Named to the recipient: in the copy emailed to them, never in the public one.
+        {"name": Place(NAME, shown=(F, F, T, T, F, F, F, T))},
     ),
     Tier(
         "counted",
         run_flow,
         {
-            "name": Place(set(), shown=(F, F, F, F, F, F)),
-            # Kept for breakdowns: organizers see it, the export and the API do not (the public
-            # breakdown shows it here only because this letter's k is 1).
-            "department": Place(DEPARTMENT, shown=(_, F, T, F, _, _)),
+            "name": Place(set(), shown=(F, F, F, F, F, F, F, F)),
+            # Kept for the breakdown only: on the pages and in both PDFs because this
+            # letter's k is 1; the organizers' table of signatures, the export and the API do not
+            # show it (test_counted_department.py checks a k above the group's size).
+            "department": Place(DEPARTMENT, shown=(_, F, T, F, _, _, T, T)),
         },
+        organizer_rows=[("counted", {})],
     ),
     Tier(
         "anonymous",
         run_anonymous_flow,
         {
-            # Kept for the breakdown only: on the public and organizer pages because this
+            # Kept for the breakdown only: on the pages and in both PDFs because this
             # letter's k is 1; the organizers' table of signatures, the export and the API do not
             # show it.
-            "department": Place(DEPARTMENT, shown=(T, F, T, F, F, _)),
+            "department": Place(DEPARTMENT, shown=(T, F, T, F, F, _, T, T)),
             # The token is public in the log, by design; it is in no page, log record or message.
-            "token": Place({("publiclog_entry", "data")}, shown=(F, _, F, _, F, F)),
+            "token": Place({("publiclog_entry", "data")}, shown=(F, _, F, _, F, F, F, F)),
             "token nonce": Place({("signing_signature", "token_nonce")}),
         },
         organizer_rows=[("anonymous", {})],

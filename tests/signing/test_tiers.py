@@ -25,7 +25,7 @@ def test_shown_per_audience() -> None:
     assert tiers.shown("recipient", ALL, Audience.PUBLIC) == {}
     assert tiers.shown("recipient", ALL, Audience.DELIVERED) == ALL
     assert tiers.shown("counted", ALL, Audience.DELIVERED) == {}
-    assert tiers.shown("counted", ALL, Audience.ORGANIZER) == {"department": "Cloud"}
+    assert tiers.shown("counted", ALL, Audience.ORGANIZER) == {}
 
 
 def test_tiers_showing_public_is_only_public_tier() -> None:

@@ -206,10 +206,17 @@ def invalidation_entry(*, date: dt.date, indexes: Sequence[int], reason: str) ->
     )
 
 
-def delivery_entry(*, date: dt.date, pdf_hash: str, recipient: str) -> bytes:
-    return _encode(
-        {"type": "delivery", "date": _date(date), "pdf_hash": pdf_hash, "recipient": recipient}
-    )
+def delivery_entry(
+    *, date: dt.date, pdf_hash: str, recipient: str, recipient_pdf_hash: str | None = None
+) -> bytes:
+    """``pdf_hash`` is the published PDF's; ``recipient_pdf_hash`` the recipient's copy's.
+
+    Entries written before the two copies existed have only ``pdf_hash``: one PDF was both.
+    """
+    entry = {"type": "delivery", "date": _date(date), "pdf_hash": pdf_hash, "recipient": recipient}
+    if recipient_pdf_hash is not None:
+        entry["recipient_pdf_hash"] = recipient_pdf_hash
+    return _encode(entry)
 
 
 def _b64(raw: bytes) -> str:
@@ -316,6 +323,8 @@ def _parse_body(body: Mapping[str, Any]) -> LogEntry:
     keys = set(body)
     if kind == "signature":
         keys.discard("token")
+    elif kind == "delivery":
+        keys.discard("recipient_pdf_hash")
     _need(keys == expected, f"a {kind} entry has exactly the keys {sorted(expected)}")
     date = body["date"]
     _need(isinstance(date, str) and _valid_date(date), "date must be a valid YYYY-MM-DD date")
@@ -338,6 +347,8 @@ def _parse_body(body: Mapping[str, Any]) -> LogEntry:
     else:
         _hex64(body, "pdf_hash")
         _text(body["recipient"], "recipient")
+        if "recipient_pdf_hash" in body:
+            _hex64(body, "recipient_pdf_hash")
     return LogEntry(str(kind), date, refs=refs, body=body)
 
 

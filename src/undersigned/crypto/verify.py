@@ -9,7 +9,8 @@ checkpoint downwards, so that a failure can name the resource that is wrong:
 4. every entry against its leaf hash in the level 0 tiles;
 5. every entry's format and meaning: genesis first, known types, removals that name an earlier,
    still counted signature, anonymous tokens against the letter's issuance key;
-6. optionally, consistency with a checkpoint saved earlier, and one signer's receipt.
+6. optionally, consistency with a checkpoint saved earlier, one signer's receipt, and a copy of
+   the delivered PDF against the hashes of the `delivery` entry.
 
 No Django imports: this runs on a reporter's laptop.
 """
@@ -31,7 +32,7 @@ from .merkle import ProofError, root_from_leaf_hashes, verify_consistency, verif
 from .note import NoteError, UnverifiedNoteError, Verifier, open_checkpoint
 from .tiles import TILE_WIDTH, TileError, TileReader, TileRef, decode_bundle, tiles_for_size
 
-__all__ = ["LogReport", "ReceiptStatus", "VerifyError", "check_log"]
+__all__ = ["DeliveryRecord", "LogReport", "ReceiptStatus", "VerifyError", "check_log", "match_pdf"]
 
 _HASH = 32
 _REMOVED = 0x80
@@ -47,6 +48,20 @@ class ReceiptStatus:
     counted: bool
     removed_by: int | None
     commitment_checked: bool
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """A `delivery` entry: the public PDF's hash and, since there are two copies, the recipient's.
+
+    An entry from before the two copies has no `recipient_pdf_hash`: its one PDF was both.
+    """
+
+    index: int
+    date: str
+    recipient: str
+    pdf_hash: str
+    recipient_pdf_hash: str | None
 
 
 @dataclass
@@ -66,6 +81,7 @@ class LogReport:
     tiles: int = 0
     since_size: int | None = None
     receipt: ReceiptStatus | None = None
+    deliveries: list[DeliveryRecord] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -172,6 +188,17 @@ class _Ledger:
         elif entry.type == "amendment":
             self.amendments.append(index)
             self.report.versions[len(self.amendments) + 1] = 0
+        elif entry.type == "delivery":
+            body = entry.body or {}
+            self.report.deliveries.append(
+                DeliveryRecord(
+                    index,
+                    entry.date,
+                    body["recipient"],
+                    body["pdf_hash"],
+                    body.get("recipient_pdf_hash"),
+                )
+            )
         elif entry.refs:
             self._removal(index, entry)
         return entry
@@ -363,3 +390,17 @@ def check_log(
     if receipt is not None:
         report.receipt = _check_receipt(receipt, level0, ledger, reader)
     return report
+
+
+def match_pdf(report: LogReport, pdf: bytes) -> tuple[DeliveryRecord, str]:
+    """The delivery entry naming this PDF, and which copy it is: "public" or "recipient".
+
+    A delivery entry from before the two copies names one PDF, sent and published: "public".
+    """
+    digest = hashlib.sha256(pdf).hexdigest()
+    for record in report.deliveries:
+        if record.pdf_hash == digest:
+            return record, "public"
+        if record.recipient_pdf_hash == digest:
+            return record, "recipient"
+    raise VerifyError(f"the PDF's SHA-256 {digest} is in no delivery entry of this log")

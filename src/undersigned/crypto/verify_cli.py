@@ -1,4 +1,4 @@
-"""`undersigned verify URL [--key VKEY] [--since FILE] [--save FILE] [--receipt FILE]`.
+"""`undersigned verify URL [--key VKEY] [--since FILE] [--save FILE] [--receipt FILE] [--pdf FILE]`.
 
 Runs without Django, a database or any server setting, so anyone can check a log from a copy of
 the project. Exit status 0 only if everything checks, 1 if something does not (the message names
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from .logfetch import FetchError, Source, open_source
 from .note import Checkpoint, NoteError, Verifier, parse_note, verifier_from_vkey
-from .verify import LogReport, VerifyError, check_log
+from .verify import DeliveryRecord, LogReport, VerifyError, check_log, match_pdf
 
 __all__ = ["add_arguments", "default_pins_path", "main", "run"]
 
@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="FILE", help="a checkpoint saved earlier (--save)")
     parser.add_argument("--save", metavar="FILE", help="save the checked checkpoint to FILE")
     parser.add_argument("--receipt", metavar="FILE", help="a signer's receipt (JSON) to check")
+    parser.add_argument(
+        "--pdf", metavar="FILE", help="a copy of the delivered PDF (public or recipient's) to check"
+    )
     parser.add_argument(
         "--witness", action="append", default=[], metavar="VKEY", help="a trusted witness key"
     )
@@ -153,7 +156,18 @@ def _pin(path: Path, origin: str, verifier: Verifier, location: str, err: Writer
     err.write(f"The key of {origin} is now pinned in {path}.\n")
 
 
-def _as_json(report: LogReport) -> dict[str, Any]:
+PdfMatch = tuple[DeliveryRecord, str]
+
+
+def _match_pdf(path: str, report: LogReport) -> PdfMatch:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise VerifyError(f"cannot read the PDF {path}: {exc.strerror}") from exc
+    return match_pdf(report, data)
+
+
+def _as_json(report: LogReport, pdf: PdfMatch | None) -> dict[str, Any]:
     receipt = report.receipt
     return {
         "ok": True,
@@ -170,10 +184,12 @@ def _as_json(report: LogReport) -> dict[str, Any]:
         "invalidated": report.invalidated,
         "since_size": report.since_size,
         "receipt": None if receipt is None else receipt.__dict__,
+        "deliveries": [record.__dict__ for record in report.deliveries],
+        "pdf": None if pdf is None else {"index": pdf[0].index, "copy": pdf[1]},
     }
 
 
-def _print(report: LogReport, out: Writer) -> None:
+def _print(report: LogReport, pdf: PdfMatch | None, out: Writer) -> None:
     out.write(f"log        {report.origin}\n")
     out.write(f"location   {report.location}\n")
     out.write(f"key        {report.vkey}\n")
@@ -196,6 +212,16 @@ def _print(report: LogReport, out: Writer) -> None:
         state = "counted" if r.counted else f"not counted (removed by entry {r.removed_by})"
         opened = "; the receipt secret opens its commitment" if r.commitment_checked else ""
         out.write(f"receipt    entry {r.index} is in the log, {state}{opened}\n")
+    for d in report.deliveries:
+        out.write(f"delivery   entry {d.index}, {d.date}, to {d.recipient}\n")
+        if d.recipient_pdf_hash is None:
+            out.write(f"  PDF (sent and published) sha256 {d.pdf_hash}\n")
+        else:
+            out.write(f"  public PDF sha256 {d.pdf_hash}\n")
+            out.write(f"  recipient's PDF sha256 {d.recipient_pdf_hash}\n")
+    if pdf is not None:
+        copy = "the public copy" if pdf[1] == "public" else "the recipient's copy"
+        out.write(f"pdf        {copy} recorded by entry {pdf[0].index}\n")
     out.write("OK: everything checks.\n")
 
 
@@ -227,6 +253,7 @@ def run(args: argparse.Namespace, out: Writer, err: Writer) -> int:
         )
         if pin_to is not None:
             _pin(pin_to, report.origin, verifier, source.location, err)
+        pdf = _match_pdf(args.pdf, report) if args.pdf else None
         if args.save:
             Path(args.save).write_text(report.checkpoint, encoding="utf-8")
     except VerifyError as exc:
@@ -235,9 +262,9 @@ def run(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     finally:
         source.close()
     if args.json:
-        out.write(json.dumps(_as_json(report), indent=2) + "\n")
+        out.write(json.dumps(_as_json(report, pdf), indent=2) + "\n")
     else:
-        _print(report, out)
+        _print(report, pdf, out)
     return 0
 
 

@@ -1,10 +1,14 @@
 """What the delivered PDF says, read from the database at one checkpoint of the letter's log.
 
-Who appears by name is decided by signing/tiers.py (Audience.DELIVERED), nowhere else.
+There are two copies. The public one names whom signing/tiers.py shows the public
+(Audience.PUBLIC); the recipient's names whom it shows in the delivered letter
+(Audience.DELIVERED), recipient-tier signers included. Nothing else decides who is named.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from datetime import date
 
 from undersigned.delivery.pdf import (
@@ -39,8 +43,8 @@ def _texts(letter: Letter) -> list[LetterText]:
     return texts
 
 
-def _signatories(letter: Letter) -> list[Signatory]:
-    named = tiers.tiers_showing(Audience.DELIVERED)
+def _signatories(letter: Letter, audience: Audience) -> list[Signatory]:
+    named = tiers.tiers_showing(audience)
     rows = (
         Signature.objects.filter(ACTIVE, letter=letter, tier__in=named)
         .order_by("id")
@@ -48,7 +52,7 @@ def _signatories(letter: Letter) -> list[Signatory]:
     )
     people = []
     for row in rows.iterator(chunk_size=5000):
-        fields = tiers.shown(row["tier"], row, Audience.DELIVERED)
+        fields = tiers.shown(row["tier"], row, audience)
         people.append(
             Signatory(
                 name=fields.get("name", ""),
@@ -62,7 +66,7 @@ def _signatories(letter: Letter) -> list[Signatory]:
 
 
 def delivery_document(*, letter: Letter, log: LogState, delivered_on: date) -> DeliveryDocument:
-    """The PDF's content; counts come from the log's checkpoint, not from live counters."""
+    """The public copy's content; counts come from the log's checkpoint, not live counters."""
     counts = {tier.value: int(log.counts.get(tier.value, 0)) for tier in Tier}
     breakdown = department_breakdown(letter_id=letter.pk)
     addenda = Addendum.objects.filter(letter=letter).values_list(
@@ -83,8 +87,21 @@ def delivery_document(*, letter: Letter, log: LogState, delivered_on: date) -> D
         checkpoint=log.checkpoint,
         log_url=log_url(slug=letter.slug),
         vkey=log.vkey,
-        signatories=_signatories(letter),
+        signatories=_signatories(letter, Audience.PUBLIC),
         versions=_versions(letter, log),
+    )
+
+
+def recipient_document(
+    *, letter: Letter, public: DeliveryDocument, public_sha256: str
+) -> DeliveryDocument:
+    """The recipient's copy: the public one, naming recipient-tier signers too, with a serial."""
+    return replace(
+        public,
+        signatories=_signatories(letter, Audience.DELIVERED),
+        recipient_copy=True,
+        serial=secrets.token_hex(32),
+        public_sha256=public_sha256,
     )
 
 

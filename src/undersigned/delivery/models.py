@@ -1,8 +1,8 @@
 """Delivery of a letter and the recipient's answer to each demand.
 
 A letter is delivered at most once: one Delivery row per letter (a unique constraint), and the
-row becomes `delivered` in the same transaction that stores the PDF, queues the email and the
-log entry and moves the letter to `delivered`.
+row becomes `delivered` in the same transaction that stores the public PDF, queues the email with
+the recipient's copy and the log entry and moves the letter to `delivered`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The public copy, served at /l/<slug>/delivered.pdf. The recipient's copy (which names
+    # recipient-tier signers) is kept only in the outbox message that carries it, erased once
+    # the mail server has it; its hash stays here and in the log.
     pdf = models.BinaryField(null=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    recipient_pdf_sha256 = models.CharField(max_length=64, blank=True)
     # The checkpoint the PDF's counts come from.
     checkpoint = models.TextField(blank=True)
     checkpoint_size = models.BigIntegerField(null=True)

@@ -104,6 +104,12 @@ class DeliveryDocument:
     signatories: Sequence[Signatory]
     # Only for an amended letter: (number, date, note, text hash, live count), newest first.
     versions: Sequence[VersionRef] = ()
+    # The recipient's copy names recipient-tier signers (marked †); the public copy does not.
+    # Its serial, random, keeps its SHA-256 (public in the log) from being recomputed by anyone
+    # guessing who those signers are. It also gives the public copy's SHA-256.
+    recipient_copy: bool = False
+    serial: str = ""
+    public_sha256: str = ""
 
     @property
     def version_note(self) -> str:
@@ -154,7 +160,7 @@ def build_pdf(document: DeliveryDocument) -> bytes:
     _addenda(pdf, document.addenda)
     _counts(pdf, document)
     _verification(pdf, document)
-    _signatories(pdf, document.signatories)
+    _signatories(pdf, document)
     return bytes(pdf.output())
 
 
@@ -318,19 +324,33 @@ def _verification(pdf: FPDF, document: DeliveryDocument) -> None:
     _para(pdf, "To check the log, its signature and the count yourself, run:", size=9.5)
     _para(pdf, f"undersigned verify {document.log_url} --key {document.vkey}", size=8.5,
           family="dejavu", indent=4, line=4.4, wrap=WrapMode.CHAR)  # fmt: skip
-    _para(pdf, "The next entry in the log records this delivery with the SHA-256 of this PDF.",
-          size=9.5)  # fmt: skip
+    _para(pdf, "The next entry in the log records this delivery with the SHA-256 of both copies "
+          "of this PDF: the recipient's, and the public one, which leaves out the names only the "
+          "recipient may read.", size=9.5)  # fmt: skip
+    if document.recipient_copy:
+        pdf.ln(1)
+        _para(pdf, "This is the recipient's copy. The public copy has the SHA-256:", size=9.5)
+        _para(pdf, document.public_sha256, size=8.5, family="dejavu", indent=4, wrap=WrapMode.CHAR)
+        _para(pdf, f"Serial of this copy: {document.serial}", size=8.5, family="dejavu",
+              wrap=WrapMode.CHAR)  # fmt: skip
 
 
-def _signatories(pdf: FPDF, signatories: Sequence[Signatory]) -> None:
+def _signatories(pdf: FPDF, document: DeliveryDocument) -> None:
+    signatories = document.signatories
     pdf.add_page()
     _heading(pdf, "Named signatories")
-    _para(pdf, "Signers who chose to be named, grouped by department. Names marked † asked to "
-          "be named to the recipient only and are not published. Everyone else is counted "
-          "above and never named.", size=9)  # fmt: skip
+    if document.recipient_copy:
+        _para(pdf, "Signers who chose to be named, grouped by department. Names marked † asked "
+              "to be named to the recipient only: they are not in the public copy of this "
+              "letter. Everyone else is counted above and never named.", size=9)  # fmt: skip
+    else:
+        _para(pdf, "Signers who chose to be named publicly, grouped by department. Signers who "
+              "asked to be named to the recipient only are named in the recipient's copy alone. "
+              "Everyone else is counted above and never named.", size=9)  # fmt: skip
     pdf.ln(2)
     if not signatories:
-        _para(pdf, "No signer chose to be named.", size=9.5)
+        named = "named" if document.recipient_copy else "named publicly"
+        _para(pdf, f"No signer chose to be {named}.", size=9.5)
         return
     SignatoryColumns(pdf).write(_grouped(signatories))
 

@@ -57,7 +57,10 @@ def public_delivery(*, letter: Letter) -> PublicDelivery | None:
 
 
 def delivered_pdf(*, letter: Letter) -> tuple[bytes, str]:
-    """The delivered PDF's bytes and SHA-256; a 404 before delivery."""
+    """The public copy of the delivered PDF, its bytes and SHA-256; a 404 before delivery.
+
+    Only this copy is stored: the recipient's, which names recipient-tier signers, is not.
+    """
     row = (
         Delivery.objects.filter(letter=letter, state=DeliveryState.DELIVERED)
         .values_list("pdf", "pdf_sha256")
@@ -77,7 +80,8 @@ class DeliveryStatus:
     delivered_at: datetime | None
     attempts: int
     last_error: str
-    sha256: str
+    sha256: str  # the public copy's
+    recipient_sha256: str
     checkpoint_size: int | None
     message_state: str
     message_attempts: int
@@ -109,6 +113,7 @@ def delivery_status(*, letter: Letter) -> DeliveryStatus | None:
         attempts=row.attempts,
         last_error=row.last_error,
         sha256=row.pdf_sha256,
+        recipient_sha256=row.recipient_pdf_sha256,
         checkpoint_size=row.checkpoint_size,
         message_state=message["state"],
         message_attempts=message["attempts"],

@@ -228,11 +228,19 @@ def log_enqueue_amendment(*, letter: Letter, genesis_keys: GenesisKeys | None = 
 
 
 def log_enqueue_delivery(
-    *, letter: Letter, pdf_sha256: str, recipient: str, genesis_keys: GenesisKeys | None = None
+    *,
+    letter: Letter,
+    pdf_sha256: str,
+    recipient_pdf_sha256: str,
+    recipient: str,
+    genesis_keys: GenesisKeys | None = None,
 ) -> None:
-    """Queue the record of a delivery: the date, the delivered PDF's hash, the recipient."""
+    """Queue the record of a delivery: the date, both copies' hashes, the recipient."""
     data = logentries.delivery_entry(
-        date=timezone.localdate(), pdf_hash=pdf_sha256, recipient=recipient
+        date=timezone.localdate(),
+        pdf_hash=pdf_sha256,
+        recipient=recipient,
+        recipient_pdf_hash=recipient_pdf_sha256,
     )
     with transaction.atomic():
         _ensure_log(letter, genesis_keys)

@@ -1,8 +1,13 @@
 """What each signature tier stores and who sees what: the one place this is decided.
 
-Services store only `stores`; the public list, the organizer table, the export and (later) the
-delivered letter ask `shown()` for their audience. A field that is not listed for an audience is
+Services store only `stores`; the public list, the organizer table, the export and both copies of
+the delivered letter ask `shown()` for their audience. A field that is not listed for an audience is
 never handed to it, whatever the database holds.
+
+A department kept but shown to no audience (the `counted` and `anonymous` tiers) reaches people
+only as a count per department under the letter's k rule (`BREAKDOWN_TIERS`,
+`signing.selectors.department_breakdown`): never in a row of its own, not even to organizers,
+since a department one or two people typed could point at them.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ FIELDS = ("name", "title", "department", "location")
 
 
 class Audience(enum.Enum):
-    PUBLIC = "public"  # letter page, signatories page, API
-    DELIVERED = "delivered"  # the delivered letter and the organizers' CSV export
+    PUBLIC = "public"  # letter page, signatories page, API, the public copy of the delivered PDF
+    DELIVERED = "delivered"  # the recipient's copy of the delivered PDF, the organizers' CSV export
     ORGANIZER = "organizer"  # the organizer dashboard table
 
 
@@ -53,8 +58,9 @@ RULES: dict[str, TierRule] = {
         tier=Tier.RECIPIENT,
         label="Recipient only",
         explanation=(
-            "Your name and details appear only in the letter delivered to the recipient and to "
-            "the organizers. The public sees you only in the count."
+            "Your name and details appear only in the recipient's copy of the delivered letter "
+            "and to the organizers. The public sees you only in the counts; a department you "
+            "give counts in breakdowns, which never show groups smaller than a few people."
         ),
         stores=_ALL,
         requires_name=True,
@@ -69,7 +75,8 @@ RULES: dict[str, TierRule] = {
         ),
         stores=("department",),
         requires_name=False,
-        shows={Audience.PUBLIC: (), Audience.DELIVERED: (), Audience.ORGANIZER: ("department",)},
+        # The department counts only in breakdowns (k rule), organizers' included.
+        shows={Audience.PUBLIC: (), Audience.DELIVERED: (), Audience.ORGANIZER: ()},
     ),
     Tier.ANONYMOUS: TierRule(
         tier=Tier.ANONYMOUS,
@@ -88,7 +95,8 @@ RULES: dict[str, TierRule] = {
 }
 
 SELECTABLE_TIERS: tuple[TierRule, ...] = tuple(r for r in RULES.values() if r.selectable)
-# Departments of these tiers feed the public breakdown (under the k rule).
+# Departments of these tiers feed the breakdowns (under the k rule), the only place the
+# departments of tiers that show none are counted.
 BREAKDOWN_TIERS: tuple[str, ...] = tuple(
     r.tier.value for r in RULES.values() if "department" in r.stores
 )

@@ -60,7 +60,7 @@ def test_list_shows_each_tier_as_allowed(letter: Letter) -> None:
 
     assert "<td>Pia Public</td><td>Nurse</td>" in html
     assert "<td>Rita Recipient</td>" in html
-    assert "<td>Counted only</td>\n    <td></td><td></td><td>Cloud</td><td></td>" in html
+    assert "<td>Counted only</td>\n    <td></td><td></td><td></td><td></td>" in html
     for secret in ("pub@example.org", "rec@example.org", "cnt@example.org"):
         assert secret not in html
     for mailbox_hash in Signature.objects.values_list("mailbox_hash", flat=True):

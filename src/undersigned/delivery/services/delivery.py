@@ -6,13 +6,18 @@ The steps, each safe to repeat after a crash:
    same PDF; a worker that died loses the lease when it runs out.
 3. The letter is closed, and the log's queue for it is drained, so the checkpoint covers every
    signature the PDF names and counts.
-4. The PDF is built from that checkpoint, outside any write transaction: on SQLite a write
-   transaction locks the whole database, and a large PDF takes seconds to build.
+4. Two PDFs are built from that checkpoint, outside any write transaction (on SQLite a write
+   transaction locks the whole database, and a large PDF takes seconds to build): the public
+   copy, and the recipient's, which also names recipient-tier signers.
 5. One transaction re-checks that nothing moved (the letter is still closed, the log still at
-   that checkpoint, the row still ours and not delivered), then stores the PDF and its SHA-256,
-   queues the email with the PDF attached, queues the `delivery` log entry and marks the letter
-   delivered. A worker killed before it commits leaves nothing; one killed after it leaves a
-   delivered letter that nobody delivers again.
+   that checkpoint, the row still ours and not delivered), then stores the public PDF and both
+   SHA-256s, queues the email with the recipient's copy attached, queues the `delivery` log
+   entry (both hashes) and marks the letter delivered. A worker killed before it commits leaves
+   nothing; one killed after it leaves a delivered letter that nobody delivers again.
+
+The recipient's copy is stored nowhere else than in that email's outbox row, which the outbox
+empties once the mail server has accepted it: until then it can be sent again
+(`delivery_resend`); after, only its hash remains.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from django.utils import timezone
 
 from undersigned.accounts.models import User
 from undersigned.common.errors import ServiceError
-from undersigned.delivery.document import delivery_document
+from undersigned.delivery.document import delivery_document, recipient_document
 from undersigned.delivery.models import Delivery, DeliveryState
 from undersigned.delivery.pdf import build_pdf
 from undersigned.letters.models import Letter
@@ -190,6 +195,9 @@ def _deliver(claim: Claim) -> bool:
     document = delivery_document(letter=letter, log=log, delivered_on=today)
     pdf = build_pdf(document)
     digest = hashlib.sha256(pdf).hexdigest()
+    # Built after the public copy, whose hash it carries.
+    private = build_pdf(recipient_document(letter=letter, public=document, public_sha256=digest))
+    private_digest = hashlib.sha256(private).hexdigest()
     with transaction.atomic():
         locked = Letter.objects.select_for_update().get(pk=letter.pk)
         row = Delivery.objects.select_for_update().get(pk=claim.delivery_id)
@@ -200,10 +208,11 @@ def _deliver(claim: Claim) -> bool:
         if locked.state != State.CLOSED or current.size != log.size or queued:
             raise DeliveryMoved()
         check_transition(locked.state, State.DELIVERED)  # before anything is queued
-        message = outbox_enqueue(message=_email(locked, document.total, pdf))
+        message = outbox_enqueue(message=_email(locked, document.total, private))
         log_enqueue_delivery(
             letter=locked,
             pdf_sha256=digest,
+            recipient_pdf_sha256=private_digest,
             recipient=locked.recipient_name,
             genesis_keys=lambda: issuance_key_of(locked),
         )
@@ -211,11 +220,18 @@ def _deliver(claim: Claim) -> bool:
         row.state = DeliveryState.DELIVERED
         row.delivered_at = timezone.now()
         row.pdf, row.pdf_sha256 = pdf, digest
+        row.recipient_pdf_sha256 = private_digest
         row.checkpoint, row.checkpoint_size = log.checkpoint, log.size
         row.message = message
         row.leased_until, row.last_error = None, ""
         row.save()
-    logger.info("letter %s delivered (%s bytes, sha256 %s)", letter.slug, len(pdf), digest)
+    logger.info(
+        "letter %s delivered (public PDF %s bytes, sha256 %s; recipient's sha256 %s)",
+        letter.slug,
+        len(pdf),
+        digest,
+        private_digest,
+    )
     return True
 
 

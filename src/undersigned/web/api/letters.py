@@ -101,8 +101,13 @@ class DemandOut(Schema):
 
 class DeliveryOut(Schema):
     delivered_on: date_type
-    pdf_url: str = Field(description="The delivered PDF, as emailed to the recipient.")
-    pdf_sha256: str = Field(description="Hex SHA-256 of the PDF; the log's delivery entry has it.")
+    pdf_url: str = Field(
+        description="The public copy of the delivered PDF: the recipient's, without the names "
+        "of signers who chose to be named to the recipient only."
+    )
+    pdf_sha256: str = Field(
+        description="Hex SHA-256 of the public copy; the log's delivery entry has it as pdf_hash."
+    )
 
 
 class AddendumOut(Schema):

@@ -1,4 +1,7 @@
-"""The delivered PDF, for anyone who can read the letter."""
+"""The public copy of the delivered PDF, for anyone who can read the letter.
+
+It names only public-tier signers; the recipient's copy is never served (delivery/document.py).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,6 @@ def pdf(request: HttpRequest, slug: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["ETag"] = etag
-    # The delivered PDF never changes: its hash is in the public log.
+    # The public copy never changes: its hash is in the public log.
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return get_conditional_response(request, etag=etag, response=response) or response

@@ -14,8 +14,9 @@ from undersigned.letters.models import Letter
 
 class Command(BaseCommand):
     help = (
-        "Close a letter, build its PDF from the latest checkpoint of its log, email it to the "
-        "recipient and publish it. A letter is delivered once; repeating this says so."
+        "Close a letter, build its PDF from the latest checkpoint of its log, email the "
+        "recipient's copy and publish the public one. A letter is delivered once; repeating "
+        "this says so."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,4 +38,5 @@ class Command(BaseCommand):
             raise CommandError(f"The delivery failed; the worker will try again: {reason}")
         done = Delivery.objects.get(pk=delivery.pk)
         self.stdout.write(f"Delivered {letter.slug} to {letter.recipient_name}.")
-        self.stdout.write(f"PDF SHA-256: {done.pdf_sha256}")
+        self.stdout.write(f"Public PDF SHA-256: {done.pdf_sha256}")
+        self.stdout.write(f"Recipient's PDF SHA-256: {done.recipient_pdf_sha256}")

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         verify_cli.add_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        names = ("location", "key", "since", "save", "receipt", "witness", "min_witnesses")
+        names = ("location", "key", "since", "save", "receipt", "pdf", "witness", "min_witnesses")
         namespace = argparse.Namespace(**{name: options[name] for name in names})
         namespace.pins, namespace.json = options["pins"], options["json"]
         if verify_cli.run(namespace, self.stdout, self.stderr) != 0:
