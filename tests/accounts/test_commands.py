@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,6 +15,8 @@ from tests.support.totp import totp_code
 from undersigned.accounts.models import Invitation, User
 from undersigned.accounts.services import token_hash
 from undersigned.accounts.twofactor import (
+    sign_in_failed,
+    sign_in_locked,
     totp_device_confirm,
     totp_device_start,
     two_factor_enrolled,
@@ -84,3 +87,17 @@ def test_resettwofactor_removes_every_second_factor() -> None:
 def test_resettwofactor_unknown_email_refused() -> None:
     with pytest.raises(CommandError, match=r"^No organizer account has the email x@y\.test\.$"):
         call_command("resettwofactor", "x@y.test", stdout=StringIO())
+
+
+def test_unlockaccount_lifts_the_sign_in_lock(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login-account": (2, 900)}
+    for _ in range(2):
+        sign_in_failed(email="ana@organizers.test")
+    out = StringIO()
+
+    call_command("unlockaccount", " Ana@Organizers.test", stdout=out)
+
+    assert sign_in_locked(email="ana@organizers.test") is False
+    assert out.getvalue() == (
+        "Failed sign-ins of ana@organizers.test are forgotten; it is not locked.\n"
+    )

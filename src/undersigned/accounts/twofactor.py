@@ -23,7 +23,11 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from undersigned.accounts.models import User
 from undersigned.common.errors import ServiceError
+from undersigned.common.ratelimit import clear_failures, is_locked, record_failure
 
+# The per-account budget of failed sign-ins in settings.RATE_LIMITS: wrong passwords and wrong
+# second factors spend it alike, from any address.
+ACCOUNT_LIMIT = "login-account"
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
@@ -46,6 +50,13 @@ class TotpAlreadyEnrolled(ServiceError):
     message = gettext_noop("An authenticator app is already set up for this account.")
 
 
+class LastFactorRequired(ServiceError):
+    status, code = 409, "last_factor_required"
+    message = gettext_noop(
+        "This instance requires a second factor: add another one before removing this one."
+    )
+
+
 @dataclass(frozen=True)
 class TwoFactorSummary:
     totp: bool
@@ -55,6 +66,20 @@ class TwoFactorSummary:
     @property
     def enrolled(self) -> bool:
         return self.totp or bool(self.passkeys)
+
+
+def sign_in_locked(*, email: str) -> bool:
+    return is_locked(ACCOUNT_LIMIT, email)
+
+
+def sign_in_failed(*, email: str) -> None:
+    """Any email typed, existing or not: the lock must not tell which accounts exist."""
+    record_failure(ACCOUNT_LIMIT, email)
+
+
+def sign_in_completed(*, email: str) -> None:
+    """Password and (where the account has one) second factor given: forget earlier mistakes."""
+    clear_failures(ACCOUNT_LIMIT, email)
 
 
 def two_factor_enrolled(*, user: User) -> bool:
@@ -137,6 +162,24 @@ def second_factor_verify(*, user: User, code: str) -> Device:
         if verified is not None:
             return verified
     raise SecondFactorWrong()
+
+
+@transaction.atomic
+def second_factor_remove(*, user: User, passkey_id: int | None, required: bool) -> None:
+    """Remove the app (passkey_id None) or one passkey. Without a factor left, the recovery
+    codes go too: they stand in for a factor, they are not one."""
+    if passkey_id is None:
+        chosen = TOTPDevice.objects.filter(user=user)
+    else:
+        chosen = WebAuthnCredential.objects.filter(user=user, pk=passkey_id)
+    # Locks the account's rows so that two removals at once cannot both leave "another one".
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    chosen.delete()
+    if two_factor_enrolled(user=user):
+        return
+    if required:
+        raise LastFactorRequired()  # leaving the atomic block undoes the removal
+    StaticDevice.objects.filter(user=user).delete()
 
 
 @transaction.atomic

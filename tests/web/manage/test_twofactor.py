@@ -7,14 +7,19 @@ import time
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.support.factories import PASSWORD, make_organizer
 from tests.support.totp import code_for_secret, totp_code
 from undersigned.accounts.models import User
+from undersigned.accounts.services import invitation_create
 from undersigned.accounts.twofactor import totp_device_confirm, totp_device_start
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +237,79 @@ def test_logout_open_to_unverified_session(client: Client) -> None:
 
     assert response["Location"] == "/"
     assert "_auth_user_id" not in client.session
+
+
+def _verified(client: Client, device: TOTPDevice) -> None:
+    client.post(reverse("accounts:login"), LOGIN)
+    client.post(reverse("accounts:two_factor_verify"), {"code": totp_code(device, steps=1)})
+
+
+def test_remove_app_also_drops_recovery_codes_and_second_step(client: Client) -> None:
+    device, _codes = _enrolled(make_organizer(EMAIL))
+    _verified(client, device)
+
+    response = client.post(reverse("accounts:totp_remove"))
+
+    assert response["Location"] == reverse("accounts:two_factor")
+    assert (TOTPDevice.objects.count(), StaticToken.objects.count()) == (0, 0)
+    client.post(reverse("accounts:logout"))
+    assert client.post(reverse("accounts:login"), LOGIN)["Location"] == "/manage/"
+    assert _console(client) == 200
+
+
+def test_remove_last_factor_refused_when_required(client: Client, settings: Any) -> None:
+    settings.ORGANIZERS_REQUIRE_2FA = True
+    device, _codes = _enrolled(make_organizer(EMAIL))
+    _verified(client, device)
+
+    response = client.post(reverse("accounts:totp_remove"), follow=True)
+
+    assert [str(message) for message in response.context["messages"]] == [
+        "This instance requires a second factor: add another one before removing this one."
+    ]
+    assert (TOTPDevice.objects.filter(confirmed=True).count(), StaticToken.objects.count()) == (
+        1,
+        10,
+    )
+
+
+def test_remove_needs_the_second_step_first(client: Client) -> None:
+    _enrolled(make_organizer(EMAIL))
+    client.post(reverse("accounts:login"), LOGIN)
+
+    response = client.post(reverse("accounts:totp_remove"))
+
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 1
+
+
+def test_invited_organizer_enrols_before_the_console_when_required(
+    client: Client, settings: Any
+) -> None:
+    settings.ORGANIZERS_REQUIRE_2FA = True
+    link = invitation_create(email="new@organizers.test", invited_by=None)
+    data = {"display_name": "New", "password": PASSWORD, "password_again": PASSWORD}
+
+    response = client.post(link.url.removeprefix("http://testserver"), data, follow=True)
+
+    assert response.redirect_chain[-1] == (
+        f"{reverse('accounts:two_factor')}?next=%2Fmanage%2F",
+        302,
+    )
+    assert response.context["required"] is True
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(code=st.text(max_size=300))
+def test_second_step_hostile_codes_never_pass(client: Client, code: str) -> None:
+    if not User.objects.exists():
+        _enrolled(make_organizer(EMAIL))
+    client.post(reverse("accounts:login"), LOGIN)
+    cache.clear()  # the account's lock would hide what the form does with the code
+
+    response = client.post(reverse("accounts:two_factor_verify"), {"code": code})
+
+    assert response.status_code == 200
+    assert _console(client) == 302

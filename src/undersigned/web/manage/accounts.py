@@ -20,8 +20,13 @@ from undersigned.accounts.models import Invitation, User
 from undersigned.accounts.permissions import NotFound, access_can_invite_organizers
 from undersigned.accounts.selectors import account_exists, invitation_usable
 from undersigned.accounts.services import InvitationInvalid, invitation_accept, invitation_create
-from undersigned.accounts.twofactor import two_factor_enrolled
-from undersigned.common.ratelimit import clear_failures, hit_client, is_locked, record_failure
+from undersigned.accounts.twofactor import (
+    sign_in_completed,
+    sign_in_failed,
+    sign_in_locked,
+    two_factor_enrolled,
+)
+from undersigned.common.ratelimit import hit_client
 from undersigned.web.manage.forms_accounts import (
     EmailAuthenticationForm,
     InvitationAcceptForm,
@@ -29,7 +34,7 @@ from undersigned.web.manage.forms_accounts import (
     add_service_error,
     submit,
 )
-from undersigned.web.manage.twofactor import ACCOUNT_LIMIT, account_locked_minutes
+from undersigned.web.manage.twofactor import account_locked_minutes
 
 
 def _limited(view: auth_views.LoginView | auth_views.PasswordResetView) -> HttpResponse:
@@ -55,7 +60,7 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not hit_client("login", request):
             return _limited(self)
-        if is_locked(ACCOUNT_LIMIT, _posted_account(request)):
+        if sign_in_locked(email=_posted_account(request)):
             # Refused before the password is checked: a right guess must not show as different.
             form = self.get_form_class()()
             context = self.get_context_data(form=form, locked=account_locked_minutes())
@@ -65,7 +70,7 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form: Any) -> HttpResponse:
         account = _posted_account(self.request)
         if account:
-            record_failure(ACCOUNT_LIMIT, account)
+            sign_in_failed(email=account)
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -75,7 +80,7 @@ class LoginView(auth_views.LoginView):
             # The failures stay counted until the second factor is given too.
             query = urlencode({"next": self.get_success_url()})
             return redirect(f"{reverse('accounts:two_factor_verify')}?{query}")
-        clear_failures(ACCOUNT_LIMIT, _posted_account(self.request))
+        sign_in_completed(email=_posted_account(self.request))
         return response
 
 

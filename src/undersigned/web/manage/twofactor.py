@@ -19,21 +19,23 @@ from django_otp import login as otp_login
 
 from undersigned.accounts.models import User
 from undersigned.accounts.twofactor import (
+    ACCOUNT_LIMIT,
     CODE_MAX,
+    LastFactorRequired,
     SecondFactorWrong,
     TotpAlreadyEnrolled,
     recovery_codes_replace,
+    second_factor_remove,
     second_factor_verify,
+    sign_in_completed,
+    sign_in_failed,
+    sign_in_locked,
     totp_device_confirm,
     totp_device_start,
     totp_secret_text,
     two_factor_enrolled,
     two_factor_summary,
 )
-from undersigned.common.ratelimit import clear_failures, is_locked, record_failure
-
-# The per-account budget of failed sign-ins (settings.RATE_LIMITS), shared with the password.
-ACCOUNT_LIMIT = "login-account"
 
 
 class CodeForm(forms.Form):
@@ -78,18 +80,18 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect(target)
     form = CodeForm(request.POST if request.method == "POST" else None)
     status = 200
-    if is_locked(ACCOUNT_LIMIT, user.email):
+    if sign_in_locked(email=user.email):
         form = CodeForm()
         status = 429
     elif form.is_valid():
         try:
             device = second_factor_verify(user=user, code=form.cleaned_data["code"])
         except SecondFactorWrong as error:
-            record_failure(ACCOUNT_LIMIT, user.email)
+            sign_in_failed(email=user.email)
             form.add_error("code", gettext(error.message))
         else:
             otp_login(request, device)
-            clear_failures(ACCOUNT_LIMIT, user.email)
+            sign_in_completed(email=user.email)
             return redirect(target)
     context = {
         "form": form,
@@ -158,3 +160,23 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     codes = recovery_codes_replace(user=user)
     context = {"codes": codes, "next": resolve_url(settings.LOGIN_REDIRECT_URL), "first": False}
     return render(request, "accounts/recovery_codes.html", context)
+
+
+@login_required
+@require_POST
+def second_factor_delete(request: HttpRequest, passkey_id: int | None = None) -> HttpResponse:
+    """Turn the app off, or remove one passkey (the gate has made sure the session is verified)."""
+    try:
+        second_factor_remove(
+            user=_user(request), passkey_id=passkey_id, required=settings.ORGANIZERS_REQUIRE_2FA
+        )
+    except LastFactorRequired as error:
+        messages.error(request, gettext(error.message))
+    else:
+        messages.success(
+            request,
+            gettext("The authenticator app is removed.")
+            if passkey_id is None
+            else gettext("The passkey is removed."),
+        )
+    return redirect("accounts:two_factor")

@@ -35,4 +35,10 @@ urlpatterns = [
     path("two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
     path("two-factor/app/", twofactor.totp_setup, name="totp_setup"),
     path("two-factor/recovery-codes/", twofactor.recovery_codes_new, name="recovery_codes_new"),
+    path("two-factor/app/remove/", twofactor.second_factor_delete, name="totp_remove"),
+    path(
+        "two-factor/passkeys/<int:passkey_id>/remove/",
+        twofactor.second_factor_delete,
+        name="passkey_remove",
+    ),
 ]
