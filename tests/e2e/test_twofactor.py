@@ -16,6 +16,18 @@ pytestmark = pytest.mark.e2e
 EMAIL = "ana@organizers.test"
 
 
+def _watch_console(page: Page) -> list[str]:
+    """What the browser refused under the Content-Security-Policy (inline script, say)."""
+    logged: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            logged.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return logged
+
+
 def _log_out(page: Page, base: str) -> None:
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{base}/")
@@ -33,6 +45,7 @@ def test_organizer_enrols_app_then_signs_in_with_password_and_code(
     live_server: object, page: Page
 ) -> None:
     base = str(live_server)
+    logged = _watch_console(page)
     make_organizer(EMAIL)
     log_in(page, base, EMAIL)
 
@@ -55,6 +68,7 @@ def test_organizer_enrols_app_then_signs_in_with_password_and_code(
 
     page.wait_for_url(f"{base}/manage/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your letters"
+    assert logged == []
 
 
 def test_organizer_adds_passkey_then_signs_in_with_it(
@@ -79,6 +93,7 @@ def test_organizer_adds_passkey_then_signs_in_with_it(
             }
         },
     )
+    logged = _watch_console(page)
     make_organizer(EMAIL)
     log_in(page, base, EMAIL)
 
@@ -94,3 +109,4 @@ def test_organizer_adds_passkey_then_signs_in_with_it(
 
     page.wait_for_url(f"{base}/manage/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your letters"
+    assert logged == []
