@@ -58,6 +58,24 @@ def test_login_account_locked_after_wrong_passwords_from_100_addresses(client: C
     assert _console(client) == 302
 
 
+def test_login_account_lock_shared_by_spellings_of_the_email(client: Client) -> None:
+    make_organizer(EMAIL)
+    # Fullwidth letters (NFKC folds them) and case: every spelling that reaches the account.
+    fullwidth = "\uff41\uff4e\uff41@organizers.test"
+    spellings = [EMAIL.upper(), f" {EMAIL} ", "\uff41na@organizers.test", fullwidth]
+    for number in range(10):
+        wrong = {**WRONG, "username": spellings[number % len(spellings)]}
+        client.post(reverse("accounts:login"), wrong, REMOTE_ADDR=_address(number + 1))
+
+    response = client.post(
+        reverse("accounts:login"),
+        {**LOGIN, "username": "\uff41na@organizers.test"},
+        REMOTE_ADDR=_address(11),
+    )
+
+    assert response.status_code == 429
+
+
 def test_login_account_lock_counts_failures_not_addresses(client: Client) -> None:
     make_organizer(EMAIL)
     for number in range(1, 10):

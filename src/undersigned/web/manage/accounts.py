@@ -32,6 +32,7 @@ from undersigned.web.manage.forms_accounts import (
     InvitationAcceptForm,
     InviteForm,
     add_service_error,
+    login_email,
     submit,
 )
 from undersigned.web.manage.twofactor import account_locked_minutes
@@ -45,8 +46,7 @@ def _limited(view: auth_views.LoginView | auth_views.PasswordResetView) -> HttpR
 
 
 def _posted_account(request: HttpRequest) -> str:
-    """The account a login form names, as the form will match it (see EmailAuthenticationForm)."""
-    return str(request.POST.get("username", "")).strip().lower()[:254]
+    return login_email(str(request.POST.get("username", "")))
 
 
 class LoginView(auth_views.LoginView):

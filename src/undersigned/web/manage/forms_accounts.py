@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -36,6 +37,13 @@ def submit(form: forms.Form, action: Callable[[], T]) -> T | None:
         return None
 
 
+def login_email(value: str) -> str:
+    """The address a typed login names, as the account is looked up by it: compatibility forms
+    folded (NFKC, as Django's username field does), case folded. The per-account sign-in limit
+    keys on the same string, so a variant spelling cannot buy a fresh budget."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
 class EmailAuthenticationForm(AuthenticationForm):
     """Log in by email; addresses are stored lower-cased, so they are matched that way."""
 
@@ -52,7 +60,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         username.widget.attrs["autocomplete"] = "email"
 
     def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+        return login_email(str(self.cleaned_data["username"]))
 
 
 class InviteForm(forms.Form):
