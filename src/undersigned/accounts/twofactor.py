@@ -9,6 +9,7 @@ floor's gate keeps an unverified session away from every other page.
 from __future__ import annotations
 
 import re
+import unicodedata
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -68,18 +69,25 @@ class TwoFactorSummary:
         return self.totp or bool(self.passkeys)
 
 
+def login_email(value: str) -> str:
+    """The address a typed login names, as the account is looked up by it: compatibility forms
+    folded (NFKC, as Django's username field does), case folded. The per-account sign-in limit
+    keys on the same string, so a variant spelling cannot buy a fresh budget."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
 def sign_in_locked(*, email: str) -> bool:
-    return is_locked(ACCOUNT_LIMIT, email)
+    return is_locked(ACCOUNT_LIMIT, login_email(email))
 
 
 def sign_in_failed(*, email: str) -> None:
     """Any email typed, existing or not: the lock must not tell which accounts exist."""
-    record_failure(ACCOUNT_LIMIT, email)
+    record_failure(ACCOUNT_LIMIT, login_email(email))
 
 
 def sign_in_completed(*, email: str) -> None:
     """Password and (where the account has one) second factor given: forget earlier mistakes."""
-    clear_failures(ACCOUNT_LIMIT, email)
+    clear_failures(ACCOUNT_LIMIT, login_email(email))
 
 
 def two_factor_enrolled(*, user: User) -> bool:

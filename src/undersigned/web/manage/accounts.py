@@ -32,7 +32,6 @@ from undersigned.web.manage.forms_accounts import (
     InvitationAcceptForm,
     InviteForm,
     add_service_error,
-    login_email,
     submit,
 )
 from undersigned.web.manage.twofactor import account_locked_minutes
@@ -46,7 +45,7 @@ def _limited(view: auth_views.LoginView | auth_views.PasswordResetView) -> HttpR
 
 
 def _posted_account(request: HttpRequest) -> str:
-    return login_email(str(request.POST.get("username", "")))
+    return str(request.POST.get("username", ""))
 
 
 class LoginView(auth_views.LoginView):
@@ -69,7 +68,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         account = _posted_account(self.request)
-        if account:
+        if account.strip():
             sign_in_failed(email=account)
         return super().form_invalid(form)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from undersigned.accounts.models import Role
+from undersigned.accounts.twofactor import login_email
 
 # Hashing is deliberately slow; an unbounded password would make it a lever for denial of service.
 PASSWORD_MAX = 1024
@@ -35,13 +35,6 @@ def submit(form: forms.Form, action: Callable[[], T]) -> T | None:
     except ValidationError as error:
         add_service_error(form, error)
         return None
-
-
-def login_email(value: str) -> str:
-    """The address a typed login names, as the account is looked up by it: compatibility forms
-    folded (NFKC, as Django's username field does), case folded. The per-account sign-in limit
-    keys on the same string, so a variant spelling cannot buy a fresh budget."""
-    return unicodedata.normalize("NFKC", value).strip().lower()
 
 
 class EmailAuthenticationForm(AuthenticationForm):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from undersigned.accounts.twofactor import sign_in_completed
+from undersigned.accounts.twofactor import login_email, sign_in_completed
 
 
 class Command(BaseCommand):
@@ -19,6 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("email")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        email = str(options["email"]).strip().lower()
+        email = login_email(str(options["email"]))
         sign_in_completed(email=email)
         self.stdout.write(f"Failed sign-ins of {email} are forgotten; it is not locked.")
