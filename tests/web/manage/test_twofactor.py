@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 EMAIL = "ana@organizers.test"
 LOGIN = {"username": EMAIL, "password": PASSWORD}
 WRONG = {"username": EMAIL, "password": "not the password"}
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 def _address(number: int) -> str:
@@ -187,6 +188,7 @@ def test_totp_setup_shows_key_and_qr_then_recovery_codes(client: Client) -> None
     response = client.post(reverse("accounts:totp_setup"), {"code": code})
 
     assert response.status_code == 200
+    assert (page["Cache-Control"], response["Cache-Control"]) == (NO_STORE, NO_STORE)
     codes = response.context["codes"]
     assert len(codes) == 10
     assert sorted(StaticToken.objects.values_list("token", flat=True)) == sorted(codes)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
@@ -121,6 +122,7 @@ def _qr_data_uri(text: str) -> str:
     return str(segno.make(text, error="m").svg_data_uri(scale=5, border=2))
 
 
+@never_cache  # the page holds the key: no browser or proxy cache may keep it
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
@@ -151,6 +153,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/totp_setup.html", context)
 
 
+@never_cache
 @login_required
 @require_POST
 def recovery_codes_new(request: HttpRequest) -> HttpResponse:
