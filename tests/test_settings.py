@@ -239,6 +239,10 @@ SEE_DOCS = "(see docs/configuration.md)"
             f"postgres://user:password@127.0.0.1:5432/name {SEE_DOCS}",
         ),
         (
+            {"ORGANIZERS_REQUIRE_2FA": "always"},
+            f"ORGANIZERS_REQUIRE_2FA must be true or false, not 'always' {SEE_DOCS}",
+        ),
+        (
             {"LOG_LEVEL": "verbose"},
             f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not 'verbose' {SEE_DOCS}",
         ),
@@ -249,3 +253,25 @@ def test_production_settings_refuse_to_start_on_bad_environment(
 ) -> None:
     result = check_deploy(production_env(tmp_path, **overrides))
     assert (result.returncode, result.stderr.splitlines()) == (2, [f"undersigned: {line}"])
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "False"), ("true", "True")])
+def test_organizers_require_2fa_read_from_environment(
+    tmp_path: Path, value: str | None, expected: str
+) -> None:
+    env = production_env(tmp_path, ORGANIZERS_REQUIRE_2FA=value)
+    result = subprocess.run(
+        [
+            str(COMMAND),
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings as s; print(s.ORGANIZERS_REQUIRE_2FA)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, expected)

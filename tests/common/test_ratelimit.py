@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 import redis
 from django.test import RequestFactory
 
+from tests.support.threads import in_threads
 from undersigned.common import ratelimit
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
@@ -132,3 +134,57 @@ def test_hit_against_redis_key_expires_with_the_window() -> None:
     client = redis.Redis.from_url(REDIS_URL)
     ttl = client.ttl(cache.make_and_validate_key(key))
     assert 0 < ttl <= 65
+
+
+@pytest.mark.usefixtures("limits")
+def test_record_failure_locks_at_the_limit() -> None:
+    states = []
+    for _ in range(3):
+        states.append(ratelimit.is_locked("test", "ana@organizers.test"))
+        ratelimit.record_failure("test", "ana@organizers.test")
+    states.append(ratelimit.is_locked("test", "ana@organizers.test"))
+
+    assert states == [False, False, False, True]
+    assert ratelimit.is_locked("test", "bo@organizers.test") is False
+
+
+@pytest.mark.usefixtures("limits")
+def test_record_failure_lock_ends_after_its_window(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "test": (2, 1)}
+    for _ in range(2):
+        ratelimit.record_failure("test", "ana@organizers.test")
+    assert ratelimit.is_locked("test", "ana@organizers.test") is True
+
+    time.sleep(1.1)
+
+    assert ratelimit.is_locked("test", "ana@organizers.test") is False
+
+
+@pytest.mark.usefixtures("limits")
+def test_clear_failures_lifts_lock_and_count() -> None:
+    for _ in range(3):
+        ratelimit.record_failure("test", "ana@organizers.test")
+
+    ratelimit.clear_failures("test", "ana@organizers.test")
+    ratelimit.record_failure("test", "ana@organizers.test")
+
+    assert ratelimit.is_locked("test", "ana@organizers.test") is False
+
+
+def test_failure_keys_never_contain_the_subject() -> None:
+    keys = ratelimit._failure_keys("test", "ana@organizers.test")
+    assert [key.count("ana") for key in keys] == [0, 0]
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_record_failure_against_redis_concurrent_failures_all_counted() -> None:
+    def one(_index: int) -> str:
+        ratelimit.record_failure("test", "ana@organizers.test")
+        return "counted"
+
+    outcomes = in_threads(19, one)
+    locked_before = ratelimit.is_locked("test", "ana@organizers.test")
+    ratelimit.record_failure("test", "ana@organizers.test")
+
+    assert (outcomes["counted"], locked_before) == (19, False)
+    assert ratelimit.is_locked("test", "ana@organizers.test") is True

@@ -12,6 +12,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Organizers' second factors (accounts/twofactor.py): app codes, recovery codes, passkeys.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "undersigned.accounts",
     "undersigned.letters",
     "undersigned.signing",

@@ -70,7 +70,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks which sessions passed a second factor (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session with a password but no second factor reaches only the pages that finish signing in.
+    "undersigned.web.manage.twofactor_gate.TwoFactorGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "undersigned.common.middleware.SecurityHeadersMiddleware",
 ]
@@ -207,7 +211,28 @@ RATE_LIMITS = {
     # this guards the server's time, and stays loose for signers sharing a network exit.
     "signing-redeem": (120, 600),
     "login": (20, 600),
+    # Failed sign-ins per account, from any address (wrong passwords, wrong second factors): at
+    # this many within the window the account refuses every sign-in, even a right one, for one
+    # window after the last counted failure (common.ratelimit.record_failure). Then it opens.
+    "login-account": (10, 900),
 }
+
+# Second factors (docs/threat-model.md, organizer accounts). With this on, an organizer without
+# one is sent to enrol before any other page.
+ORGANIZERS_REQUIRE_2FA = env_bool("ORGANIZERS_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = f"undersigned ({_site.hostname})"
+# Each wrong code doubles the wait before the next one for that device (django-otp).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_WEBAUTHN_RP_ID = _site.hostname
+OTP_WEBAUTHN_RP_NAME = "undersigned"
+# Browsers offer passkeys only to https sites and to localhost; on any other http site the
+# https origin stands in (no browser will use it), so the library's startup checks still pass.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{_site.scheme if SITE_IS_HTTPS or _site.hostname == 'localhost' else 'https'}://{_site.netloc}"
+]
+# Passkeys are a second factor after the password, never a way around the per-account limit.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 SEQUENCER_INTERVAL_SECONDS = env_int("SEQUENCER_INTERVAL_SECONDS", 60, minimum=1)
 # Public log (publiclog/): entries per sequencer batch, and the witnesses whose cosignatures
 # are accepted, as comma-separated verifier keys (vkeys never contain a comma).

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
     path("accounts/", include("undersigned.web.manage.urls_accounts")),
+    # Passkeys: django-otp-webauthn's JSON ceremony endpoints, used by its static scripts.
+    path("accounts/passkeys/", include("django_otp_webauthn.urls")),
     path("manage/", include("undersigned.web.manage.urls_letters")),
     path(
         "manage/letters/<slug:slug>/signatures/", include("undersigned.web.manage.urls_signatures")

@@ -20,6 +20,12 @@ from undersigned.accounts.models import Invitation, User
 from undersigned.accounts.permissions import NotFound, access_can_invite_organizers
 from undersigned.accounts.selectors import account_exists, invitation_usable
 from undersigned.accounts.services import InvitationInvalid, invitation_accept, invitation_create
+from undersigned.accounts.twofactor import (
+    sign_in_completed,
+    sign_in_failed,
+    sign_in_locked,
+    two_factor_enrolled,
+)
 from undersigned.common.ratelimit import hit_client
 from undersigned.web.manage.forms_accounts import (
     EmailAuthenticationForm,
@@ -28,6 +34,7 @@ from undersigned.web.manage.forms_accounts import (
     add_service_error,
     submit,
 )
+from undersigned.web.manage.twofactor import account_locked_minutes
 
 
 def _limited(view: auth_views.LoginView | auth_views.PasswordResetView) -> HttpResponse:
@@ -37,7 +44,14 @@ def _limited(view: auth_views.LoginView | auth_views.PasswordResetView) -> HttpR
     return view.render_to_response(context, status=429)
 
 
+def _posted_account(request: HttpRequest) -> str:
+    return str(request.POST.get("username", ""))
+
+
 class LoginView(auth_views.LoginView):
+    """The password step. Per address (`login`) and per account (`login-account`) limits apply;
+    an account with a second factor goes on to the code page, the session not yet verified."""
+
     template_name = "accounts/login.html"
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
@@ -45,7 +59,28 @@ class LoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not hit_client("login", request):
             return _limited(self)
+        if sign_in_locked(email=_posted_account(request)):
+            # Refused before the password is checked: a right guess must not show as different.
+            form = self.get_form_class()()
+            context = self.get_context_data(form=form, locked=account_locked_minutes())
+            return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        account = _posted_account(self.request)
+        if account.strip():
+            sign_in_failed(email=account)
+        return super().form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if two_factor_enrolled(user=user):
+            # The failures stay counted until the second factor is given too.
+            query = urlencode({"next": self.get_success_url()})
+            return redirect(f"{reverse('accounts:two_factor_verify')}?{query}")
+        sign_in_completed(email=_posted_account(self.request))
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from undersigned.accounts.models import Role
+from undersigned.accounts.twofactor import login_email
 
 # Hashing is deliberately slow; an unbounded password would make it a lever for denial of service.
 PASSWORD_MAX = 1024
@@ -52,7 +53,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         username.widget.attrs["autocomplete"] = "email"
 
     def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+        return login_email(str(self.cleaned_data["username"]))
 
 
 class InviteForm(forms.Form):

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from undersigned.web.manage import accounts as views
+from undersigned.web.manage import twofactor
 
 app_name = "accounts"
 urlpatterns = [
@@ -30,4 +31,14 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("invite/", views.organizer_invite, name="organizer_invite"),
+    path("two-factor/", twofactor.two_factor, name="two_factor"),
+    path("two-factor/verify/", twofactor.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/app/", twofactor.totp_setup, name="totp_setup"),
+    path("two-factor/recovery-codes/", twofactor.recovery_codes_new, name="recovery_codes_new"),
+    path("two-factor/app/remove/", twofactor.second_factor_delete, name="totp_remove"),
+    path(
+        "two-factor/passkeys/<int:passkey_id>/remove/",
+        twofactor.second_factor_delete,
+        name="passkey_remove",
+    ),
 ]
