@@ -113,6 +113,25 @@ def test_invalidate_by_department_drops_counts_per_tier(letter: Letter) -> None:
     }
 
 
+def test_invalidate_by_department_never_selects_a_department_organizers_cannot_see(
+    letter: Letter,
+) -> None:
+    _three(letter)
+    sign(letter, "d@example.org", tier="counted", department="Cloud canary")
+
+    done = services.signatures_invalidate(
+        letter=letter,
+        rule=services.InvalidationRule(department_contains="cloud"),
+        reason="r",
+        user=make_organizer(),
+    )
+
+    # The counted signer in "Cloud canary" matched the text, but a rule selecting it would show
+    # organizers its department through the "invalidated" mark in the table.
+    invalidated = Signature.objects.filter(invalidation=done).values_list("tier", flat=True)
+    assert sorted(invalidated) == ["public", "recipient"]
+
+
 def test_invalidate_by_date_and_flag(letter: Letter) -> None:
     _three(letter)
     today = timezone.localdate()

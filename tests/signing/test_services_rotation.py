@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from tests.signing.anonymous_helpers import token_by_email
-from tests.signing.helpers import code_in, last_message, sign, start, text_of
+from tests.signing.helpers import code_in, last_message, sign, start
 from tests.support.factories import make_letter
 from undersigned.common.keys import InvalidToken
 from undersigned.letters.models import Letter
@@ -19,8 +20,9 @@ from undersigned.publiclog.keys import load_signer
 from undersigned.publiclog.models import LogState
 from undersigned.publiclog.sequencer import log_sequence
 from undersigned.signing import services
+from undersigned.signing.errors import AlreadySigned
 from undersigned.signing.mailbox import decrypt_address
-from undersigned.signing.models import IssuanceKey, Signature
+from undersigned.signing.models import IssuanceKey, Signature, Verification
 from undersigned.signing.services.common import letter_key
 from undersigned.signing.services.issuance_keys import issuer_of
 
@@ -49,20 +51,31 @@ def _rotate(settings: Any) -> str:
 def _still_works(letter: Letter, round_: int) -> list[object]:
     """What signers and the log need from the wrapped secrets, each used for real."""
     letter = Letter.objects.get(pk=letter.pk)  # as each request reads it
+    Verification.objects.filter(letter=letter).update(expires_at=timezone.now())
     start(letter, "ana@example.org")
-    again = last_message("ana@example.org")
+    code = code_in(last_message("ana@example.org"))
     sign(letter, f"new{round_}@example.org")
     token_by_email(letter, f"token{round_}@example.org")
     sealed = Signature.objects.get(letter=letter, updates_address__isnull=False).updates_address
     return [
         # The same mailbox hash: "already signed" is still recognised.
-        (code_in(again), "has already signed" in text_of(again)),
+        _already_signed(letter, code),
         log_sequence(letter_id=letter.pk) > 0,
         decrypt_address(bytes(sealed or b"")),
     ]
 
 
-WORKS = [(None, True), True, "ana@example.org"]
+WORKS = [True, True, "ana@example.org"]
+
+
+def _already_signed(letter: Letter, code: str | None) -> bool:
+    # Past the day a confirmation answers repeats, so a new code says "already signed".
+    assert code is not None
+    try:
+        services.signing_confirm(letter=letter, email="ana@example.org", code=code)
+    except AlreadySigned:
+        return True
+    return False
 
 
 def test_old_key_as_fallback_keeps_letters_working_until_rotate_keys_lets_it_go(

@@ -118,3 +118,14 @@ class RedactFilter(logging.Filter):
             record.stack_info = redact_traceback(record.stack_info, quoted=quoted)
         record.undersigned_redacted = True
         return True
+
+
+def handlers_adopt() -> None:
+    """Put the filter on every handler a library added to its own logger at import (pyasn1,
+    imported with the passkey library, adds a StreamHandler), which the settings' LOGGING,
+    applied before the apps load, could not reach."""
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            if not any(isinstance(f, RedactFilter) for f in handler.filters):
+                handler.addFilter(RedactFilter())

@@ -30,7 +30,7 @@ class AlreadySigned(SigningError):
     message = (
         "This mailbox has already signed this letter. Its receipt was shown when it was first "
         "confirmed. A mailbox signs once, and a withdrawn signature cannot be given again. "
-        "To withdraw the signature, choose \"Withdraw a signature\" on the letter's page and "
+        'To withdraw the signature, choose "Withdraw a signature" on the letter\'s page and '
         "use your work email."
     )
 

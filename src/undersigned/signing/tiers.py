@@ -111,6 +111,12 @@ def tiers_showing(audience: Audience) -> tuple[str, ...]:
     return tuple(r.tier.value for r in RULES.values() if r.shows[audience])
 
 
+def tiers_showing_field(field: str, audience: Audience) -> tuple[str, ...]:
+    """Tiers whose `field` this audience sees: the only ones a rule on that field may select,
+    or selecting them would reveal the field through the result (organizers' invalidations)."""
+    return tuple(r.tier.value for r in RULES.values() if field in r.shows[audience])
+
+
 def stored_fields(tier: str, values: Mapping[str, str]) -> dict[str, str]:
     """The fields this tier keeps; everything else becomes empty before it is stored."""
     kept = RULES[tier].stores

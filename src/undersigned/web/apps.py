@@ -6,3 +6,9 @@ class WebConfig(AppConfig):
 
     name = "undersigned.web"
     label = "web"
+
+    def ready(self) -> None:
+        # Every app is imported by now, and with them every library that adds log handlers.
+        from undersigned.common.logs import handlers_adopt
+
+        handlers_adopt()

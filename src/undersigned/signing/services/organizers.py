@@ -14,7 +14,7 @@ from django.utils import timezone
 from undersigned.accounts.models import User
 from undersigned.letters.models import Letter
 from undersigned.publiclog.services import log_enqueue_invalidation
-from undersigned.signing import codes
+from undersigned.signing import codes, tiers
 from undersigned.signing.errors import SigningError
 from undersigned.signing.models import Invalidation, InviteBatch, InviteCode, Signature
 from undersigned.signing.services.common import letter_key
@@ -73,10 +73,15 @@ class InvalidationRule:
             query &= Q(signed_on__gte=self.signed_from)
         if self.signed_to:
             query &= Q(signed_on__lte=self.signed_to)
+        # A text rule selects only tiers whose field organizers see: matching a counted
+        # signer's department would show it in the table as "invalidated" (signing/tiers.py).
+        seen = tiers.Audience.ORGANIZER
         if self.department_contains:
             query &= Q(department__icontains=self.department_contains)
+            query &= Q(tier__in=tiers.tiers_showing_field("department", seen))
         if self.name_contains:
             query &= Q(name__icontains=self.name_contains)
+            query &= Q(tier__in=tiers.tiers_showing_field("name", seen))
         if self.flagged_only:
             query &= Q(flagged=True)
         return query

@@ -33,7 +33,12 @@ class InvalidateForm(forms.Form):
         label="Signed on or before", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     department_contains = forms.CharField(
-        label="Department contains", required=False, max_length=2000, strip=False
+        label="Department contains",
+        help_text="Matches only signatures whose department you can see (public and "
+        "recipient-only): a counted signer's department is never shown, not even this way.",
+        required=False,
+        max_length=2000,
+        strip=False,
     )
     name_contains = forms.CharField(
         label="Name contains", required=False, max_length=2000, strip=False
