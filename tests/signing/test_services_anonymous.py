@@ -88,19 +88,18 @@ def test_issuance_marks_mailbox_counts_and_forgets_verification(letter: Letter) 
     assert Signature.objects.count() == 0
 
 
+def _token_with_emailed_code(letter: Letter, email: str) -> None:
+    request, _ = blinded_request(letter)
+    services.token_issue(letter=letter, email=email, code=outbox_code(email), token_request=request)
+
+
 def test_second_token_for_same_mailbox_is_refused_when_its_code_is_used(letter: Letter) -> None:
     token_by_email(letter, "ana@example.org")
 
     start_anonymous(letter, "ana@example.org")
-    request, _ = blinded_request(letter)
 
     with pytest.raises(AlreadySigned):
-        services.token_issue(
-            letter=letter,
-            email="ana@example.org",
-            code=outbox_code("ana@example.org"),
-            token_request=request,
-        )
+        _token_with_emailed_code(letter, "ana@example.org")
     assert token_counts(letter_id=letter.pk).issued == 1
 
 
@@ -132,15 +131,9 @@ def test_token_after_named_signature_is_refused_when_its_code_is_used(letter: Le
     sign(letter, "ana@example.org", tier="counted")
 
     start_anonymous(letter, "ana@example.org")
-    request, _ = blinded_request(letter)
 
     with pytest.raises(AlreadySigned):
-        services.token_issue(
-            letter=letter,
-            email="ana@example.org",
-            code=outbox_code("ana@example.org"),
-            token_request=request,
-        )
+        _token_with_emailed_code(letter, "ana@example.org")
     assert token_counts(letter_id=letter.pk).issued == 0
 
 
