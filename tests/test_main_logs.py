@@ -132,10 +132,12 @@ def test_serve_logs_no_client_address_or_token() -> None:
     finally:
         output = _stop(server)
 
-    # The requests were answered, and the lines they cause are in what was captured.
+    # The requests were answered, and the lines they cause are in what was captured. The
+    # workers parse requests with waitress (common/webserver.py), which answers a malformed
+    # one without a line; gunicorn's own workers wrote "Invalid request from ip=...".
     assert statuses == [400, 400, 431, 400, 400, 403, 403, 404, 403, 403, 403], (statuses, output)
     assert (output.count("Invalid request"), output.count("Forbidden (CSRF cookie not set.)")) == (
-        3,
+        0,
         5,
     ), output
     assert (SOURCE in output, TOKEN in output) == (False, False), output

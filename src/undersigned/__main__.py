@@ -99,12 +99,13 @@ def _serve(argv: list[str], demo: Path | None) -> None:
         [
             sys.executable, "-m", "gunicorn", "undersigned.wsgi:application",
             "--bind", args.bind, "--workers", str(args.workers),
-            "--worker-class", "gthread", "--threads", "4",
+            # Each process serves with waitress, which reads a request whole before a thread
+            # runs it: slow clients hold sockets, not threads (common/webserver.py).
+            "--worker-class", "undersigned.common.webserver.WaitressWorker", "--threads", "4",
             # No access log, and an error log without client addresses or paths (paths carry
             # tokens): common/gunicornlog.py, docs/threat-model.md.
             "--logger-class", "undersigned.common.gunicornlog.Logger",
-            "--error-logfile", "-", "--forwarded-allow-ips", "",
-            "--limit-request-line", "4094", "--graceful-timeout", "20",
+            "--error-logfile", "-", "--forwarded-allow-ips", "", "--graceful-timeout", "20",
         ],
     )  # fmt: skip
 

@@ -103,10 +103,12 @@ def run_demo(argv: list[str]) -> None:
 
     from waitress import serve
 
+    from undersigned.common.webserver import CONNECTION_LIMIT, waitress_options
     from undersigned.wsgi import application
 
+    options = waitress_options(threads=8, connections=CONNECTION_LIMIT)
     try:
-        serve(application, host=args.host, port=args.port, threads=8, ident="undersigned")
+        serve(application, host=args.host, port=args.port, **options)
     finally:
         stop.set()
         worker.join(timeout=10)
