@@ -8,7 +8,6 @@ process printed is searched for that address and that token.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -52,12 +51,6 @@ def test_every_configured_log_handler_redacts() -> None:
 
     # At least the console exists, and no handler of any logger writes without the filter.
     assert (unfiltered, int(handlers) >= 1) == ("[]", True), result.stderr
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _send(port: int, raw: bytes) -> int:
@@ -117,7 +110,7 @@ def _stop(process: subprocess.Popen[bytes]) -> str:
 def test_serve_logs_no_client_address_or_token() -> None:
     # The error pages' stylesheet must be there, or a 400 becomes a 500 with a traceback.
     assert processes.run("collectstatic", "--noinput", "--verbosity", "0").returncode == 0
-    port = _free_port()
+    port = processes.free_port()
     server = processes.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
     try:
         _wait_for_health(port, server)
@@ -145,20 +138,8 @@ def test_serve_logs_no_client_address_or_token() -> None:
 
 @pytest.mark.slow
 def test_demo_logs_no_client_address_or_token(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-        and not key.startswith(("EMAIL_", "ALLOWED_", "SITE_"))
-    }
-    env["UNDERSIGNED_DATA_DIR"] = str(tmp_path / "data")
-    demo = subprocess.Popen(
-        [processes.UNDERSIGNED, "demo", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    port = processes.free_port()
+    demo = processes.start_demo(port, tmp_path / "data")
     try:
         _wait_for_health(port, demo)
         statuses = _hostile_requests(

@@ -7,7 +7,6 @@ request from another address (127.0.0.8) must still be answered within a second.
 
 from __future__ import annotations
 
-import os
 import resource
 import socket
 import subprocess
@@ -25,12 +24,6 @@ VISITOR = "127.0.0.8"  # everyone else
 CONNECTIONS = 200
 # A request head that never ends: the blank line that would close it never comes.
 PARTIAL_HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +119,7 @@ def _stop(process: subprocess.Popen[bytes]) -> str:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("trickle", [False, True], ids=["idle", "slowloris"])
 def test_serve_answers_while_slow_clients_hold_connections(trickle: bool) -> None:
-    port = _free_port()
+    port = processes.free_port()
     server = processes.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "2")
     try:
         _wait_for_health(port, server)
@@ -142,20 +135,8 @@ def test_serve_answers_while_slow_clients_hold_connections(trickle: bool) -> Non
 @pytest.mark.slow
 @pytest.mark.parametrize("trickle", [False, True], ids=["idle", "slowloris"])
 def test_demo_answers_while_slow_clients_hold_connections(tmp_path: Path, trickle: bool) -> None:
-    port = _free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
-        and not key.startswith(("EMAIL_", "ALLOWED_", "SITE_"))
-    }
-    env["UNDERSIGNED_DATA_DIR"] = str(tmp_path / "data")
-    demo = subprocess.Popen(
-        [processes.UNDERSIGNED, "demo", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    port = processes.free_port()
+    demo = processes.start_demo(port, tmp_path / "data")
     try:
         _wait_for_health(port, demo)
         delays = _delays(port, trickle=trickle)

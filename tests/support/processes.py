@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -63,6 +64,30 @@ def run(*args: str, timeout: float = 120, **extra_env: str) -> subprocess.Comple
         timeout=timeout,
         check=False,
     )
+
+
+def start_demo(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """`undersigned demo` on 127.0.0.1:`port`, on settings of its own: none of the test's."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+        and not key.startswith(("EMAIL_", "ALLOWED_", "SITE_"))
+    }
+    env["UNDERSIGNED_DATA_DIR"] = str(data_dir)
+    return subprocess.Popen(
+        [UNDERSIGNED, "demo", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def stop(process: subprocess.Popen[bytes], sig: int, timeout: float = 20) -> str:
