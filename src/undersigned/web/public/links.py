@@ -14,7 +14,12 @@ from django.views.decorators.http import require_http_methods
 from undersigned.signing import selectors, services
 from undersigned.signing.errors import InvalidLink, SigningError
 from undersigned.signing.models import Purpose
-from undersigned.web.public.signing_common import attempt, letter_context, problem
+from undersigned.web.public.signing_common import (
+    attempt,
+    attempt_confirm,
+    letter_context,
+    problem,
+)
 
 
 @never_cache
@@ -35,7 +40,9 @@ def mailbox_link(request: HttpRequest, token: str) -> HttpResponse:
         if isinstance(withdrawn, SigningError):
             return problem(request, context, withdrawn)
         return render(request, "signing/withdrawn.html", {**context, "withdrawn_on": withdrawn[1]})
-    signed = attempt(request, "signing-confirm", lambda: services.signing_confirm_link(token=token))
+    signed = attempt_confirm(
+        request, found.letter, lambda: services.signing_confirm_link(token=token)
+    )
     if isinstance(signed, SigningError):
         return problem(request, context, signed)
     return render(request, "signing/receipt.html", {**context, "receipt": signed[1]})
