@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -48,6 +49,7 @@ def test_sign_through_the_challenge_after_the_budget_is_spent(
     page.locator("input[name=tier][value=counted]").check()
     # The widget fills the form's answer on its own, without a click.
     expect(page.locator("input[name=altcha]")).to_have_value(re.compile(r"^ey"), timeout=30_000)
+    violations = [v["id"] for v in Axe().run(page).response["violations"]]
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("heading", name=re.compile("Check your email"))).to_be_visible()
 
@@ -55,4 +57,4 @@ def test_sign_through_the_challenge_after_the_budget_is_spent(
     page.get_by_role("textbox", name="Code from the message").fill(code)
     page.get_by_role("button", name="Confirm my signature").click()
     expect(page.get_by_role("heading", name="Save this receipt now")).to_be_visible()
-    assert (Signature.objects.get().tier, refused) == ("counted", [])
+    assert (Signature.objects.get().tier, refused, violations) == ("counted", [], [])
