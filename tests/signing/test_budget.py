@@ -150,3 +150,20 @@ def test_hostile_challenge_payloads_get_a_clear_428(
 
     assert response.status_code == 428
     assert response.json()["error"]["code"] in {"challenge_required", "challenge_failed"}
+
+
+def test_withdrawal_starts_past_the_budget_need_the_challenge_too(
+    letter: Letter, settings: Any
+) -> None:
+    settings.SIGNING_UNCONFIRMED_PER_LETTER = 0
+    client = Client(REMOTE_ADDR=OFFICE)
+    api = client.post(
+        f"/api/v1/letters/{letter.slug}/withdrawals/start",
+        json.dumps({"email": "ana@example.org"}),
+        content_type="application/json",
+    )
+    page = client.post(f"/l/{letter.slug}/sign/withdraw/email/", {"email": "bea@example.org"})
+
+    assert (api.status_code, api.json()["error"]["code"]) == (428, "challenge_required")
+    assert (page.status_code, page.content.count(b"<altcha-widget")) == (428, 1)
+    assert OutboxMessage.objects.count() == 0

@@ -59,6 +59,7 @@ class ConfirmIn(Schema):
 class WithdrawStartIn(Schema):
     email: str
     language: str | None = None
+    altcha: str | None = None
 
 
 class WithdrawIn(Schema):
@@ -200,7 +201,14 @@ def withdraw_start(
 
     def act() -> Status[dict[str, Any]]:
         language = inputs.clean_language(body.language, default=letter.default_language)
-        services.withdrawal_start(letter=letter, email=body.email, language=language)
+        budget.admitted(
+            letter_id=letter.pk,
+            client=client_of(request),
+            solution=body.altcha or "",
+            action=lambda: services.withdrawal_start(
+                letter=letter, email=body.email, language=language
+            ),
+        )
         return Status(202, ACCEPTED)
 
     return api_run(request, "signing-start", act)
@@ -217,6 +225,7 @@ def withdraw(request: HttpRequest, slug: str, body: WithdrawIn) -> dict[str, Any
         elif body.receipt_secret is None and body.email is not None and body.code is not None:
             code = inputs.clean_code(body.code)
             on = services.signature_withdraw_with_code(letter=letter, email=body.email, code=code)
+            budget.confirmation_credit(letter_id=letter.pk, client=client_of(request))
         else:
             raise ApiError(422, "invalid_input", "Send either receipt_secret, or email and code.")
         return {"status": "withdrawn", "withdrawn_on": on}

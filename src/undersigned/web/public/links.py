@@ -15,7 +15,6 @@ from undersigned.signing import selectors, services
 from undersigned.signing.errors import InvalidLink, SigningError
 from undersigned.signing.models import Purpose
 from undersigned.web.public.signing_common import (
-    attempt,
     attempt_confirm,
     letter_context,
     problem,
@@ -34,8 +33,8 @@ def mailbox_link(request: HttpRequest, token: str) -> HttpResponse:
         page = "signing/withdraw_link.html" if withdrawing else "signing/confirm.html"
         return render(request, page, {**context, "pending": found, "token": token})
     if withdrawing:
-        withdrawn = attempt(
-            request, "signing-confirm", lambda: services.signature_withdraw_with_link(token=token)
+        withdrawn = attempt_confirm(
+            request, found.letter, lambda: services.signature_withdraw_with_link(token=token)
         )
         if isinstance(withdrawn, SigningError):
             return problem(request, context, withdrawn)
