@@ -167,3 +167,22 @@ def test_withdrawal_starts_past_the_budget_need_the_challenge_too(
     assert (api.status_code, api.json()["error"]["code"]) == (428, "challenge_required")
     assert (page.status_code, page.content.count(b"<altcha-widget")) == (428, 1)
     assert OutboxMessage.objects.count() == 0
+
+
+@hsettings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(counter=_json, derived_key=_json, extra=st.dictionaries(st.text(max_size=8), _json))
+def test_hostile_solutions_to_a_real_challenge_get_a_clear_428(
+    letter: Letter, settings: Any, cheap: None, counter: Any, derived_key: Any, extra: Any
+) -> None:
+    settings.SIGNING_UNCONFIRMED_PER_LETTER = 0
+    challenge = _start(letter, "ana@example.org").json()["challenge"]
+    solution = {**extra, "counter": counter, "derivedKey": derived_key}
+    payload = base64.b64encode(json.dumps({"challenge": challenge, "solution": solution}).encode())
+
+    response = _start(letter, "ana@example.org", altcha=payload.decode())
+
+    assert (response.status_code, response.json()["error"]["code"]) == (428, "challenge_failed")
