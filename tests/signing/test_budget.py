@@ -186,3 +186,25 @@ def test_hostile_solutions_to_a_real_challenge_get_a_clear_428(
     response = _start(letter, "ana@example.org", altcha=payload.decode())
 
     assert (response.status_code, response.json()["error"]["code"]) == (428, "challenge_failed")
+
+
+def test_repeated_confirmations_of_one_mailbox_give_the_budget_back_once(
+    letter: Letter, settings: Any
+) -> None:
+    settings.SIGNING_UNCONFIRMED_PER_LETTER = 2
+    client = Client(REMOTE_ADDR=OFFICE)
+    confirmations = []
+    for _ in range(3):
+        assert _start(letter, "ana@example.org").status_code == 202
+        confirmations.append(
+            client.post(
+                f"/api/v1/letters/{letter.slug}/signatures/confirm",
+                json.dumps({"email": "ana@example.org", "code": outbox_code("ana@example.org")}),
+                content_type="application/json",
+            ).status_code
+        )
+
+    refused = _start(letter, "ana@example.org")
+
+    assert confirmations == [201, 201, 201]
+    assert (refused.status_code, refused.json()["error"]["code"]) == (428, "challenge_required")

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 from undersigned.common.ratelimit import slide_add, slide_count
+from undersigned.letters.models import Letter
 from undersigned.signing.challenge import challenge_check
+from undersigned.signing.mailbox import clean_address, normalize_mailbox
 
 T = TypeVar("T")
 
@@ -84,8 +88,21 @@ def challenge_due(*, letter_id: int, client: str) -> bool:
     )
 
 
-def confirmation_credit(*, letter_id: int | None, client: str) -> None:
-    """A mailbox confirmed: one message fewer counts against the letter and the address."""
+def confirmation_credit(*, letter_id: int | None, client: str, once: str) -> None:
+    """A mailbox confirmed: one message fewer counts against the letter and the address.
+
+    `once` names the confirmation (a receipt secret, say): repeats of it, which are answered
+    again and again, give nothing back, or confirming one's own mailbox would refill the budget.
+    """
+    key = "budget-credit:" + salted_hmac("undersigned.signing.budget", once).hexdigest()
+    if not cache.add(key, 1, timeout=_window() * 2):
+        return
     if letter_id is not None:
         slide_add(_LETTER, str(letter_id), -1, window=_window())
     slide_add(_ADDRESS, client, -1, window=_window())
+
+
+def withdrawal_once(letter: Letter, email: str) -> str:
+    """What names a withdrawal by mailbox for confirmation_credit: one per mailbox and letter,
+    however the address is written (a confirmed withdrawal had a valid one)."""
+    return f"withdraw:{letter.pk}:{normalize_mailbox(clean_address(email))}"

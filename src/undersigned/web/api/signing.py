@@ -185,7 +185,9 @@ def confirm(request: HttpRequest, slug: str, body: ConfirmIn) -> Status[dict[str
     def act() -> Status[dict[str, Any]]:
         code = inputs.clean_code(body.code)
         receipt = services.signing_confirm(letter=letter, email=body.email, code=code)
-        budget.confirmation_credit(letter_id=letter.pk, client=client_of(request))
+        budget.confirmation_credit(
+            letter_id=letter.pk, client=client_of(request), once=receipt.secret
+        )
         return Status(201, _receipt(receipt))
 
     return api_run(request, "signing-confirm", act)
@@ -225,7 +227,11 @@ def withdraw(request: HttpRequest, slug: str, body: WithdrawIn) -> dict[str, Any
         elif body.receipt_secret is None and body.email is not None and body.code is not None:
             code = inputs.clean_code(body.code)
             on = services.signature_withdraw_with_code(letter=letter, email=body.email, code=code)
-            budget.confirmation_credit(letter_id=letter.pk, client=client_of(request))
+            budget.confirmation_credit(
+                letter_id=letter.pk,
+                client=client_of(request),
+                once=budget.withdrawal_once(letter, body.email),
+            )
         else:
             raise ApiError(422, "invalid_input", "Send either receipt_secret, or email and code.")
         return {"status": "withdrawn", "withdrawn_on": on}

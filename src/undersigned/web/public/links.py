@@ -34,13 +34,19 @@ def mailbox_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, page, {**context, "pending": found, "token": token})
     if withdrawing:
         withdrawn = attempt_confirm(
-            request, found.letter, lambda: services.signature_withdraw_with_link(token=token)
+            request,
+            found.letter,
+            lambda: services.signature_withdraw_with_link(token=token),
+            once=lambda _: f"withdraw-link:{token}",
         )
         if isinstance(withdrawn, SigningError):
             return problem(request, context, withdrawn)
         return render(request, "signing/withdrawn.html", {**context, "withdrawn_on": withdrawn[1]})
     signed = attempt_confirm(
-        request, found.letter, lambda: services.signing_confirm_link(token=token)
+        request,
+        found.letter,
+        lambda: services.signing_confirm_link(token=token),
+        once=lambda outcome: outcome[1].secret,
     )
     if isinstance(signed, SigningError):
         return problem(request, context, signed)

@@ -80,6 +80,7 @@ def confirm_code(request: HttpRequest, slug: str) -> HttpResponse:
             code=form.cleaned_data["code"],
             requested=request_open(form.cleaned_data["request"]),
         ),
+        once=lambda receipt: receipt.secret,
     )
     if isinstance(outcome, SigningError):
         return form_refused(request, "signing/check_email.html", context, form, outcome)

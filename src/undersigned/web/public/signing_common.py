@@ -68,14 +68,14 @@ def attempt_start(
 
 
 def attempt_confirm(
-    request: HttpRequest, letter: Letter | None, action: Callable[[], T]
+    request: HttpRequest, letter: Letter, action: Callable[[], T], once: Callable[[T], str]
 ) -> T | SigningError:
     """attempt() for a confirmation by mailbox: once it succeeds, its message no longer counts
-    as unconfirmed (for the letter, when the view knows it before the service finds it)."""
+    as unconfirmed; `once` names the confirmation, so a repeat of it gives nothing back."""
     outcome = attempt(request, "signing-confirm", action)
     if not isinstance(outcome, SigningError):
         budget.confirmation_credit(
-            letter_id=letter.pk if letter is not None else None, client=client_of(request)
+            letter_id=letter.pk, client=client_of(request), once=once(outcome)
         )
     return outcome
 

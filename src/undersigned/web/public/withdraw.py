@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.signing import services
+from undersigned.signing.budget import withdrawal_once
 from undersigned.signing.errors import SigningError
 from undersigned.web.public import forms_signing as forms
 from undersigned.web.public.signing_common import (
@@ -97,6 +98,7 @@ def withdraw_code(request: HttpRequest, slug: str) -> HttpResponse:
             email=form.cleaned_data["email"],
             code=form.cleaned_data["code"],
         ),
+        once=lambda _: withdrawal_once(context["letter"], form.cleaned_data["email"]),
     )
     if isinstance(outcome, SigningError):
         return form_refused(request, _CODE, context, form, outcome)
