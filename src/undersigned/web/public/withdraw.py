@@ -54,7 +54,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if isinstance(outcome, SigningError):
         form.add_error(None, outcome.message)
-        return render(request, _PAGE, context, status=outcome.status)
+        return retry_header(render(request, _PAGE, context, status=outcome.status), outcome)
     return render(request, "signing/withdrawn.html", {**context, "withdrawn_on": outcome})
 
 
