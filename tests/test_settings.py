@@ -275,3 +275,27 @@ def test_organizers_require_2fa_read_from_environment(
         check=False,
     )
     assert (result.returncode, result.stdout.strip()) == (0, expected)
+
+
+def test_abuse_limits_read_from_environment(tmp_path: Path) -> None:
+    env = production_env(
+        tmp_path,
+        SIGNING_STARTS_PER_ADDRESS="40",
+        SIGNING_ADDRESS_WINDOW_SECONDS="120",
+        SIGNING_UNCONFIRMED_PER_LETTER="0",
+        SIGNING_CHALLENGE_COST="9",
+    )
+    shown = (
+        "from django.conf import settings as s; print(s.RATE_LIMITS['signing-start'], "
+        "s.RATE_LIMITS['signing-confirm'], s.SIGNING_UNCONFIRMED_PER_LETTER, "
+        "s.SIGNING_UNCONFIRMED_PER_ADDRESS, s.SIGNING_CHALLENGE_COST)"
+    )
+    result = subprocess.run(
+        [str(COMMAND), "shell", "--no-imports", "-c", shown],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "(40, 120) (3000, 120) 0 100 9")

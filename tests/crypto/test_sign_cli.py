@@ -213,3 +213,25 @@ def test_usage_problems_are_explained(
 
     assert result.returncode == 1
     assert message in result.stderr
+
+
+def test_proof_of_work_asked_before_the_code_is_solved_and_signs(
+    live_server: object, letter: Letter, tmp_path: Path, settings: object
+) -> None:
+    settings.SIGNING_UNCONFIRMED_PER_LETTER = 0  # type: ignore[attr-defined]
+    settings.SIGNING_CHALLENGE_COST = 10  # type: ignore[attr-defined]
+    process = subprocess.Popen(
+        [
+            *(UNDERSIGNED, "sign", "--anonymous", f"{live_server}/l/{letter.slug}/"),
+            *("--email", "ana@example.org", "--pins", str(tmp_path / "pins.json")),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = process.communicate(_wait_for_message("ana@example.org") + "\n", timeout=60)
+
+    assert process.returncode == 0, err
+    assert "The server asks for a short proof of work first; solving it..." in err.splitlines()
+    assert out.splitlines()[0].startswith("Signed anonymously (")

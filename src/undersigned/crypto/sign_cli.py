@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit
 
+import altcha
+
 from . import tokens
 from .anonymous import letter_address, letter_challenge
 from .logentries import EntryError, parse_entry
@@ -44,6 +46,8 @@ __all__ = ["main"]
 
 TIMEOUT = 30.0
 MAX_RESPONSE = 256 * 1024
+# Seconds a proof of work may take here before the client gives up (a server could ask a lot).
+CHALLENGE_TIMEOUT = 120.0
 USER_AGENT = "undersigned-sign/1"
 SAVED_FORMAT = "undersigned-token/1"
 _LETTER_PATH = re.compile(r"/l/([a-z0-9-]{1,64})(?:/.*)?")
@@ -91,11 +95,18 @@ def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, bytes]:
 
 
 def _json(url: str, body: dict[str, Any] | None = None, *, expect: int = 200) -> Any:
+    return _checked(url, *_parsed(url, body), expect=expect)
+
+
+def _parsed(url: str, body: dict[str, Any] | None) -> tuple[int, Any]:
     status, raw = _request(url, body)
     try:
-        answer = json.loads(raw.decode("utf-8")) if raw else {}
+        return status, json.loads(raw.decode("utf-8")) if raw else {}
     except (UnicodeDecodeError, ValueError) as exc:
         raise SignError(f"{url} answered {status} with something that is not JSON") from exc
+
+
+def _checked(url: str, status: int, answer: Any, *, expect: int) -> Any:
     if status != expect:
         error = answer.get("error", {}) if isinstance(answer, dict) else {}
         message = error.get("message") if isinstance(error, dict) else None
@@ -214,7 +225,7 @@ def _verification(letter: Letter, args: argparse.Namespace, err: TextIO) -> dict
         raise SignError("give --email ADDRESS (a code is mailed to it) or --invite-code CODE")
     code = args.code
     if code is None:
-        _json(f"{letter.api}/signatures", {"email": args.email, "tier": "anonymous"}, expect=202)
+        _start(f"{letter.api}/signatures", {"email": args.email, "tier": "anonymous"}, err)
         err.write(
             "If this mailbox can sign, a message with a code is on its way to it.\n"
             "Enter the code from the message: "
@@ -224,6 +235,30 @@ def _verification(letter: Letter, args: argparse.Namespace, err: TextIO) -> dict
         if not code:
             raise SignError("no code was entered")
     return {"email": args.email, "code": code}
+
+
+def _start(url: str, body: dict[str, Any], err: TextIO) -> None:
+    """Ask for a code; when the server first wants a proof of work (428 with a challenge,
+    docs/design.md section 8b), solve it here and ask once more with the answer."""
+    status, answer = _parsed(url, body)
+    challenge = answer.get("challenge") if isinstance(answer, dict) else None
+    if status == 428 and challenge is not None:
+        err.write("The server asks for a short proof of work first; solving it...\n")
+        err.flush()
+        status, answer = _parsed(url, {**body, "altcha": solve_challenge(challenge)})
+    _checked(url, status, answer, expect=202)
+
+
+def solve_challenge(challenge: Any) -> str:
+    """The answer to an ALTCHA (version 2) challenge, as the base64 payload the server takes."""
+    try:
+        parsed = altcha.Challenge.from_dict(challenge)
+        solution = altcha.solve_challenge(parsed, timeout=CHALLENGE_TIMEOUT)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        raise SignError("the server's challenge is not one this client can solve") from exc
+    if solution is None:
+        raise SignError(f"the server's challenge took longer than {CHALLENGE_TIMEOUT} s to solve")
+    return str(altcha.Payload(parsed, solution).to_base64())
 
 
 def issue_token(letter: Letter, issuer: Issuer, verification: dict[str, str]) -> bytes:

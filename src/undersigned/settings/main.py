@@ -203,10 +203,23 @@ if TRUSTED_PROXIES:
 SIGNING_CODE_TTL_SECONDS = 30 * 60
 SIGNING_CODE_MAX_ATTEMPTS = 5
 SIGNING_MAX_SENDS_PER_HOUR = 5
+# Abuse limits (docs/design.md section 4d). A whole office behind one address (NAT) must be able
+# to sign at once, so the per-address ceilings are loose; what stops a flood is what it costs:
+# messages to mailboxes that never confirm come out of a per-letter budget, and past it (or
+# past an address's own share) each start needs a solved proof-of-work challenge.
+SIGNING_STARTS_PER_ADDRESS = env_int("SIGNING_STARTS_PER_ADDRESS", 1500, minimum=1)
+SIGNING_CONFIRMS_PER_ADDRESS = env_int("SIGNING_CONFIRMS_PER_ADDRESS", 3000, minimum=1)
+SIGNING_ADDRESS_WINDOW_SECONDS = env_int("SIGNING_ADDRESS_WINDOW_SECONDS", 3600, minimum=60)
+SIGNING_UNCONFIRMED_PER_LETTER = env_int("SIGNING_UNCONFIRMED_PER_LETTER", 200)
+SIGNING_UNCONFIRMED_PER_ADDRESS = env_int("SIGNING_UNCONFIRMED_PER_ADDRESS", 100)
+SIGNING_UNCONFIRMED_WINDOW_SECONDS = env_int("SIGNING_UNCONFIRMED_WINDOW_SECONDS", 3600, minimum=60)
+# PBKDF2-SHA-256 iterations per guess; a solution takes about 256 guesses.
+SIGNING_CHALLENGE_COST = env_int("SIGNING_CHALLENGE_COST", 20000, minimum=1)
+SIGNING_CHALLENGE_TTL_SECONDS = env_int("SIGNING_CHALLENGE_TTL_SECONDS", 600, minimum=30)
 RATE_LIMITS = {
     # name: (requests, seconds), per client address
-    "signing-start": (20, 600),
-    "signing-confirm": (60, 600),
+    "signing-start": (SIGNING_STARTS_PER_ADDRESS, SIGNING_ADDRESS_WINDOW_SECONDS),
+    "signing-confirm": (SIGNING_CONFIRMS_PER_ADDRESS, SIGNING_ADDRESS_WINDOW_SECONDS),
     # Redeeming an anonymous token (signing/services/anonymous.py): only valid tokens count, so
     # this guards the server's time, and stays loose for signers sharing a network exit.
     "signing-redeem": (120, 600),

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from undersigned.common.errors import ServiceError
 
 
 class SigningError(ServiceError):
-    """Any refusal of a signing service."""
+    """Any refusal of a signing service.
+
+    `retry_after` (seconds) becomes a Retry-After header; `extra` adds keys to an API error
+    body beside "error" (a challenge to solve, say).
+    """
+
+    retry_after: int | None = None
+
+    def after(self, seconds: float) -> SigningError:
+        """This refusal, saying when trying again can succeed."""
+        self.retry_after = max(1, math.ceil(seconds))
+        return self
+
+    def extra(self) -> dict[str, Any]:
+        return {}
 
 
 class Closed(SigningError):
@@ -46,6 +63,32 @@ class TooManyMessages(SigningError):
 class RateLimited(SigningError):
     status, code = 429, "rate_limited"
     message = "Too many attempts from your network. Please wait a few minutes and try again."
+
+
+class ChallengeRequired(SigningError):
+    """A start that must first show a solved proof-of-work challenge (signing/challenge.py)."""
+
+    status, code = 428, "challenge_required"
+    message = (
+        "Many messages went out lately to mailboxes that did not confirm, so each new request "
+        "needs a short check from your device first. Your browser does it on its own: wait "
+        "until it says it is done, then send the form again."
+    )
+
+    def __init__(self, challenge: dict[str, Any]) -> None:
+        super().__init__()
+        self.challenge = challenge
+
+    def extra(self) -> dict[str, Any]:
+        return {"challenge": self.challenge}
+
+
+class ChallengeFailed(ChallengeRequired):
+    code = "challenge_failed"
+    message = (
+        "The check your device sent was wrong, expired or already used. A new one is ready: "
+        "wait until your browser says it is done, then send the form again."
+    )
 
 
 class UnknownInvite(SigningError):

@@ -337,3 +337,15 @@ def test_start_garbage_bodies_are_4xx(
 
     assert (response.status_code, sorted(response.json())) == (status, ["error"])
     assert Verification.objects.count() == 0
+
+
+def test_too_many_messages_says_when_to_try_again(client: Client, letter: Letter) -> None:
+    body = json.dumps({"email": "ana@example.org", "tier": "counted"})
+    path = f"{base(letter)}/signatures"
+    for _ in range(5):
+        client.post(path, body, content_type="application/json")
+
+    refused = client.post(path, body, content_type="application/json")
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (429, "too_many_messages")
+    assert 3590 <= int(refused.headers["Retry-After"]) <= 3600

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -288,3 +289,16 @@ def test_start_page_of_closed_letter_says_so(client: Client) -> None:
 
 def test_start_page_of_draft_is_404(client: Client) -> None:
     assert client.get(f"/l/{make_letter(state=State.DRAFT).slug}/sign/").status_code == 404
+
+
+def test_rate_limited_start_page_says_when_to_try_again(settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "signing-start": (1, 600)}
+    letter = make_letter(domains=["example.org"])
+    client = Client()
+    form = {"email": "ana@example.org", "tier": "counted", "version": letter.version}
+    client.post(f"/l/{letter.slug}/sign/", form)
+
+    refused = client.post(f"/l/{letter.slug}/sign/", {**form, "email": "bea@example.org"})
+
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 600

@@ -115,7 +115,7 @@ def issue(
         # Used, and still answering repeats: its code hands back the same outcome (a lost
         # receipt, say), so it is sent again as it is, stripped and dated as mark_used left it.
         if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
-            raise TooManyMessages()
+            raise TooManyMessages().after((row.expires_at - now).total_seconds())
         row.sends += 1
         row.save(update_fields=["sends"])
         return row
@@ -123,7 +123,8 @@ def issue(
         if now - row.send_window_start >= SEND_WINDOW:
             row.sends, row.send_window_start = 0, now
         if row.sends >= settings.SIGNING_MAX_SENDS_PER_HOUR:
-            raise TooManyMessages()
+            wait = row.send_window_start + SEND_WINDOW - now
+            raise TooManyMessages().after(wait.total_seconds())
     else:
         row.nonce = codes.new_nonce()
         row.link_hash = codes.token_hash(codes.link_token(row.nonce))

@@ -22,6 +22,7 @@ from ninja.parser import Parser
 
 from undersigned.common.errors import ApiError, ServiceError, error_body
 from undersigned.common.wsgi import media_type
+from undersigned.signing.errors import SigningError
 
 JSON = "application/json"
 
@@ -85,7 +86,14 @@ def error_response(request: HttpRequest, status: int, code: str, message: str) -
 
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return error_response(request, exc.status, exc.code, exc.message)
+    if not isinstance(exc, SigningError):
+        return error_response(request, exc.status, exc.code, exc.message)
+    # A signing refusal may say when to try again, and carry a challenge to solve.
+    body = {**error_body(exc.code, exc.message), **exc.extra()}
+    response = api.create_response(request, body, status=exc.status)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -19,9 +19,9 @@ from ninja import Router, Schema, Status
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.common.errors import ApiError
-from undersigned.common.ratelimit import hit_client
+from undersigned.common.ratelimit import client_of, hit_client, retry_after
 from undersigned.letters.models import Letter
-from undersigned.signing import inputs, selectors, services
+from undersigned.signing import budget, inputs, selectors, services
 from undersigned.signing.errors import RateLimited
 from undersigned.signing.models import Tier
 
@@ -47,6 +47,8 @@ class StartIn(Schema):
     language: str | None = None
     # The letter version the signer read (the letter API's `version`); omitted means current.
     version: int | None = None
+    # A solved proof-of-work challenge, when a 428 asked for one (docs/design.md section 8b).
+    altcha: str | None = None
 
 
 class ConfirmIn(Schema):
@@ -57,6 +59,7 @@ class ConfirmIn(Schema):
 class WithdrawStartIn(Schema):
     email: str
     language: str | None = None
+    altcha: str | None = None
 
 
 class WithdrawIn(Schema):
@@ -118,7 +121,7 @@ def api_run(request: HttpRequest, limit: str, action: Callable[[], T]) -> T:
     """Rate-limit, run, and turn our errors into the API's error format."""
     try:
         if not hit_client(limit, request):
-            raise RateLimited()
+            raise RateLimited().after(retry_after(limit))
         return action()
     except ValidationError as exc:
         raise ApiError(422, "invalid_input", _messages(exc)) from exc
@@ -156,13 +159,19 @@ def start(request: HttpRequest, slug: str, body: StartIn) -> Status[dict[str, An
                 letter=letter, invite_code=body.invite_code, details=details, version=version
             )
             return Status(201, _receipt(receipt))
-        services.signing_start(
-            letter=letter,
-            email=body.email or "",
-            details=details,
-            updates=body.updates,
-            language=inputs.clean_language(body.language, default=letter.default_language),
-            version=version,
+        language = inputs.clean_language(body.language, default=letter.default_language)
+        budget.admitted(
+            letter_id=letter.pk,
+            client=client_of(request),
+            solution=body.altcha or "",
+            action=lambda: services.signing_start(
+                letter=letter,
+                email=body.email or "",
+                details=details,
+                updates=body.updates,
+                language=language,
+                version=version,
+            ),
         )
         return Status(202, ACCEPTED)
 
@@ -175,9 +184,11 @@ def confirm(request: HttpRequest, slug: str, body: ConfirmIn) -> Status[dict[str
 
     def act() -> Status[dict[str, Any]]:
         code = inputs.clean_code(body.code)
-        return Status(
-            201, _receipt(services.signing_confirm(letter=letter, email=body.email, code=code))
+        receipt = services.signing_confirm(letter=letter, email=body.email, code=code)
+        budget.confirmation_credit(
+            letter_id=letter.pk, client=client_of(request), once=receipt.secret
         )
+        return Status(201, _receipt(receipt))
 
     return api_run(request, "signing-confirm", act)
 
@@ -192,7 +203,14 @@ def withdraw_start(
 
     def act() -> Status[dict[str, Any]]:
         language = inputs.clean_language(body.language, default=letter.default_language)
-        services.withdrawal_start(letter=letter, email=body.email, language=language)
+        budget.admitted(
+            letter_id=letter.pk,
+            client=client_of(request),
+            solution=body.altcha or "",
+            action=lambda: services.withdrawal_start(
+                letter=letter, email=body.email, language=language
+            ),
+        )
         return Status(202, ACCEPTED)
 
     return api_run(request, "signing-start", act)
@@ -209,6 +227,11 @@ def withdraw(request: HttpRequest, slug: str, body: WithdrawIn) -> dict[str, Any
         elif body.receipt_secret is None and body.email is not None and body.code is not None:
             code = inputs.clean_code(body.code)
             on = services.signature_withdraw_with_code(letter=letter, email=body.email, code=code)
+            budget.confirmation_credit(
+                letter_id=letter.pk,
+                client=client_of(request),
+                once=budget.withdrawal_once(letter, body.email),
+            )
         else:
             raise ApiError(422, "invalid_input", "Send either receipt_secret, or email and code.")
         return {"status": "withdrawn", "withdrawn_on": on}

@@ -21,7 +21,13 @@ from undersigned.signing.errors import SigningError
 from undersigned.signing.inputs import SignerDetails
 from undersigned.signing.models import Tier
 from undersigned.web.public import forms_anonymous as forms
-from undersigned.web.public.signing_common import attempt, form_refused, letter_context
+from undersigned.web.public.signing_common import (
+    attempt,
+    attempt_start,
+    challenge_context,
+    form_refused,
+    letter_context,
+)
 
 _START = "signing/anonymous_start.html"
 _ISSUE = "signing/anonymous_token.html"
@@ -52,14 +58,17 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     context = _context(request, slug)
     if request.method == "GET":
         form = forms.AnonymousStartForm(initial={"language": context["language"]})
-        return render(request, _START, {**context, "form": form})
+        return render(
+            request, _START, {**context, **challenge_context(request, context), "form": form}
+        )
     form = forms.AnonymousStartForm(request.POST)
+    context.update(challenge_context(request, context))
     if not form.is_valid():
         return form_refused(request, _START, context, form)
     email = form.cleaned_data["email"]
-    outcome = attempt(
+    outcome = attempt_start(
         request,
-        "signing-start",
+        context["letter"],
         lambda: services.signing_start(
             letter=context["letter"],
             email=email,

@@ -14,7 +14,11 @@ from django.views.decorators.http import require_http_methods
 from undersigned.signing import selectors, services
 from undersigned.signing.errors import InvalidLink, SigningError
 from undersigned.signing.models import Purpose
-from undersigned.web.public.signing_common import attempt, letter_context, problem
+from undersigned.web.public.signing_common import (
+    attempt_confirm,
+    letter_context,
+    problem,
+)
 
 
 @never_cache
@@ -29,13 +33,21 @@ def mailbox_link(request: HttpRequest, token: str) -> HttpResponse:
         page = "signing/withdraw_link.html" if withdrawing else "signing/confirm.html"
         return render(request, page, {**context, "pending": found, "token": token})
     if withdrawing:
-        withdrawn = attempt(
-            request, "signing-confirm", lambda: services.signature_withdraw_with_link(token=token)
+        withdrawn = attempt_confirm(
+            request,
+            found.letter,
+            lambda: services.signature_withdraw_with_link(token=token),
+            once=lambda _: f"withdraw-link:{token}",
         )
         if isinstance(withdrawn, SigningError):
             return problem(request, context, withdrawn)
         return render(request, "signing/withdrawn.html", {**context, "withdrawn_on": withdrawn[1]})
-    signed = attempt(request, "signing-confirm", lambda: services.signing_confirm_link(token=token))
+    signed = attempt_confirm(
+        request,
+        found.letter,
+        lambda: services.signing_confirm_link(token=token),
+        once=lambda outcome: outcome[1].secret,
+    )
     if isinstance(signed, SigningError):
         return problem(request, context, signed)
     return render(request, "signing/receipt.html", {**context, "receipt": signed[1]})

@@ -13,6 +13,9 @@ from undersigned.signing.errors import SigningError
 from undersigned.web.public import forms_signing as forms
 from undersigned.web.public.signing_common import (
     attempt,
+    attempt_confirm,
+    attempt_start,
+    challenge_context,
     form_refused,
     letter_context,
     read_version,
@@ -32,14 +35,17 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         initial = {"language": context["language"], "version": read_version(request, context)}
         form = forms.EmailStartForm(initial=initial)
-        return render(request, _SIGN, {**context, "form": form})
+        return render(
+            request, _SIGN, {**context, **challenge_context(request, context), "form": form}
+        )
     form = forms.EmailStartForm(request.POST)
+    context.update(challenge_context(request, context))
     if not form.is_valid():
         return form_refused(request, _SIGN, context, form)
     email = form.cleaned_data["email"]
-    outcome = attempt(
+    outcome = attempt_start(
         request,
-        "signing-start",
+        context["letter"],
         lambda: services.signing_start(
             letter=context["letter"],
             email=email,
@@ -65,15 +71,16 @@ def confirm_code(request: HttpRequest, slug: str) -> HttpResponse:
     form = forms.CodeForm(request.POST)
     if not form.is_valid():
         return form_refused(request, "signing/check_email.html", context, form)
-    outcome = attempt(
+    outcome = attempt_confirm(
         request,
-        "signing-confirm",
+        context["letter"],
         lambda: services.signing_confirm(
             letter=context["letter"],
             email=form.cleaned_data["email"],
             code=form.cleaned_data["code"],
             requested=request_open(form.cleaned_data["request"]),
         ),
+        once=lambda receipt: receipt.secret,
     )
     if isinstance(outcome, SigningError):
         return form_refused(request, "signing/check_email.html", context, form, outcome)

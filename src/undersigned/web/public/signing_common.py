@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,10 +12,12 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from undersigned.common.ratelimit import hit_client
+from undersigned.common.ratelimit import client_of, hit_client, retry_after
 from undersigned.letters.models import Letter, LetterText
 from undersigned.letters.presentation import direction, title_in
-from undersigned.signing.errors import LetterAmended, RateLimited, SigningError
+from undersigned.signing import budget
+from undersigned.signing.challenge import challenge_json
+from undersigned.signing.errors import ChallengeRequired, LetterAmended, RateLimited, SigningError
 from undersigned.signing.inputs import VERSION_MAX, SignerDetails
 from undersigned.signing.services import Requested
 
@@ -41,10 +44,46 @@ def attempt(request: HttpRequest, limit: str, action: Callable[[], T]) -> T | Si
     """Run a service behind the client rate limit; its refusal comes back as a value to render."""
     try:
         if not hit_client(limit, request):
-            raise RateLimited()
+            raise RateLimited().after(retry_after(limit))
         return action()
     except SigningError as exc:
         return exc
+
+
+def attempt_start(
+    request: HttpRequest, letter: Letter, action: Callable[[], T]
+) -> T | SigningError:
+    """attempt() for a start that mails a mailbox: within the letter's and the address's
+    budgets of unconfirmed messages, or with the solved challenge the form carries."""
+    return attempt(
+        request,
+        "signing-start",
+        lambda: budget.admitted(
+            letter_id=letter.pk,
+            client=client_of(request),
+            solution=request.POST.get("altcha", ""),
+            action=action,
+        ),
+    )
+
+
+def attempt_confirm(
+    request: HttpRequest, letter: Letter, action: Callable[[], T], once: Callable[[T], str]
+) -> T | SigningError:
+    """attempt() for a confirmation by mailbox: once it succeeds, its message no longer counts
+    as unconfirmed; `once` names the confirmation, so a repeat of it gives nothing back."""
+    outcome = attempt(request, "signing-confirm", action)
+    if not isinstance(outcome, SigningError):
+        budget.confirmation_credit(
+            letter_id=letter.pk, client=client_of(request), once=once(outcome)
+        )
+    return outcome
+
+
+def challenge_context(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The page's challenge for the widget, when the next start will need one."""
+    due = budget.challenge_due(letter_id=context["letter"].pk, client=client_of(request))
+    return {"challenge": challenge_json()} if due else {}
 
 
 def form_refused(
@@ -60,11 +99,21 @@ def form_refused(
     if error is not None:
         form.add_error(field if error.status == 422 else None, error.message)
         status = error.status
-    return render(request, template, {**context, "form": form}, status=status)
+    if isinstance(error, ChallengeRequired):
+        # The refusal's own challenge: the widget solves it while the reader looks.
+        context = {**context, "challenge": json.dumps(error.challenge, separators=(",", ":"))}
+    return retry_header(render(request, template, {**context, "form": form}, status=status), error)
 
 
 def problem(request: HttpRequest, context: dict[str, Any], error: SigningError) -> HttpResponse:
-    return render(request, "signing/problem.html", {**context, "error": error}, status=error.status)
+    page = render(request, "signing/problem.html", {**context, "error": error}, status=error.status)
+    return retry_header(page, error)
+
+
+def retry_header(response: HttpResponse, error: SigningError | None) -> HttpResponse:
+    if error is not None and error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def read_version(request: HttpRequest, context: dict[str, Any]) -> int:
