@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from undersigned.common.pagecache import cached, letter_changed
+from undersigned.common.pagecache import _letter_key, cached, letter_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +37,12 @@ def test_failed_computation_for_an_unknown_slug_leaves_no_key() -> None:
     with pytest.raises(LookupError):
         cached(slug="no-such-letter" * 100, part="p", compute=missing)
     assert list(getattr(cache, "_cache", {})) == []
+
+
+def test_change_made_by_another_process_shows_within_a_second() -> None:
+    assert cached(slug="press", part="p", compute=lambda: "first") == "first"
+    # What another process's letter_changed leaves in the shared cache: a new generation only.
+    cache.set(f"{_letter_key('press')}:gen", "0ther0process", timeout=None)
+    assert cached(slug="press", part="p", compute=lambda: "second") == "first"
+    time.sleep(1.05)
+    assert cached(slug="press", part="p", compute=lambda: "third") == "third"

@@ -7,7 +7,9 @@ once, in every web process that shares the cache (Redis, REDIS_URL). The writers
 row lock every organizer change takes (letters/locks.py), the state write, the sequencer and
 witness cosignatures when the checkpoint changes. Entries also expire after one sequencer
 interval, which bounds what changes without a writer: the signatures waiting for the next
-checkpoint, and a per-process memory cache that no other process can invalidate.
+checkpoint, and a per-process memory cache that no other process can invalidate. Each process
+also keeps the entries and generations it used last (`_held`, `_generations`), so that a hit
+costs no round trip to Redis.
 
 Cached answers are public: the same bytes for every reader, with an ETag (a hash of the body)
 for 304 answers, `Cache-Control: public` and no dependence on cookies, so a reverse proxy or
@@ -18,11 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,8 +55,45 @@ def _generation_key(slug: str) -> str:
     return f"{_letter_key(slug)}:gen"
 
 
+class _Held:
+    """A small map in this process's memory, the oldest entry dropped when it is full."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.entries: dict[str, tuple[str, float, Any]] = {}
+
+    def get(self, key: str) -> tuple[str, float, Any] | None:
+        return self.entries.get(key)
+
+    def put(self, key: str, generation: str, until: float, value: Any = None) -> None:
+        with self.lock:
+            self.entries.pop(key, None)
+            if len(self.entries) >= self.size:
+                del self.entries[next(iter(self.entries))]
+            self.entries[key] = (generation, until, value)
+
+
+# This process's copies of shared entries, so that a hit neither fetches nor unpickles the
+# answer, and of the generations it read, trusted for _TRUST seconds: a hit then costs no round
+# trip to Redis. Another process's change shows here within _TRUST (proxies may keep a page for
+# longer: its max-age); this process's own changes show at once.
+_held = _Held(size=256)
+_generations = _Held(size=1024)
+_TRUST = 1.0
+
+
+def forget_held() -> None:
+    """Drop this process's copies, as when the shared cache is emptied (the tests do both)."""
+    for held in (_held, _generations):
+        with held.lock:
+            held.entries.clear()
+
+
 def _bump(slug: str) -> None:
-    cache.set(_generation_key(slug), secrets.token_hex(8), timeout=None)
+    generation = secrets.token_hex(8)
+    cache.set(_generation_key(slug), generation, timeout=None)
+    _generations.put(_generation_key(slug), generation, time.monotonic() + _TRUST)
 
 
 def letter_changed(*, slug: str) -> None:
@@ -64,18 +104,36 @@ def letter_changed(*, slug: str) -> None:
     transaction.on_commit(partial(_bump, slug), robust=True)
 
 
+def _generation(key: str) -> str | None:
+    known = _generations.get(key)
+    if known is not None and known[1] > time.monotonic():
+        return known[0]
+    generation = cache.get(key)
+    if generation is not None:
+        _generations.put(key, generation, time.monotonic() + _TRUST)
+    return cast("str | None", generation)
+
+
 def cached(*, slug: str, part: str, compute: Callable[[], T]) -> T:
     """`compute()`, kept until the letter changes or one sequencer interval passes.
 
     The generation is read before `compute()` reads the database, so a change that commits in
     between leaves the value under a generation nobody asks for any more.
     """
+    interval = settings.SEQUENCER_INTERVAL_SECONDS
     generation_key = _generation_key(slug)
-    generation = cache.get(generation_key)
+    held_key = f"{_letter_key(slug)}:{part}"
+    generation = _generation(generation_key)
     if generation is not None:
-        hit: T | None = cache.get(f"{_letter_key(slug)}:{generation}:{part}")
-        if hit is not None:
-            return hit
+        held = _held.get(held_key)
+        if held is not None and held[0] == generation and held[1] > time.time():
+            return cast(T, held[2])
+        shared = cache.get(f"{_letter_key(slug)}:{generation}:{part}")
+        if shared is not None:
+            computed_at, value = shared
+            _held.put(held_key, generation, computed_at + interval, value)
+            return cast(T, value)
+    computed_at = time.time()
     value = compute()
     if generation is None:
         # Never set, or evicted: a new token is as good as any. It is stored only once there is
@@ -84,11 +142,9 @@ def cached(*, slug: str, part: str, compute: Callable[[], T]) -> T:
         generation = secrets.token_hex(8)
         if not cache.add(generation_key, generation, timeout=None):
             return value
-    cache.set(
-        f"{_letter_key(slug)}:{generation}:{part}",
-        value,
-        timeout=settings.SEQUENCER_INTERVAL_SECONDS,
-    )
+        _generations.put(generation_key, generation, time.monotonic() + _TRUST)
+    cache.set(f"{_letter_key(slug)}:{generation}:{part}", (computed_at, value), timeout=interval)
+    _held.put(held_key, generation, computed_at + interval, value)
     return value
 
 
