@@ -9,13 +9,15 @@ import pytest
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from tests.publiclog.helpers import sign
 from tests.support.factories import make_letter, make_organizer
 from undersigned.accounts.models import User
 from undersigned.campaign import letters as services
-from undersigned.letters.models import Letter
+from undersigned.delivery.services import response_record
+from undersigned.letters.models import Demand, Letter
 from undersigned.letters.states import State
 from undersigned.publiclog.sequencer import log_sequence_all
 from undersigned.signing.models import Counter
@@ -155,3 +157,17 @@ def test_missing_letter_is_not_remembered(client: Client) -> None:
     make_letter("press")
     assert client.get("/l/press/").status_code == 200
     from_cache(client, "/l/press/")
+
+
+def test_cached_page_changes_at_once_after_an_answer_is_recorded(client: Client) -> None:
+    letter = make_letter("press", state=State.DELIVERED, demands=("Cancel it.",))
+    client.get("/l/press/")
+    assert "status-refused" not in from_cache(client, "/l/press/")
+    response_record(
+        demand=Demand.objects.get(letter=letter),
+        user=make_organizer(),
+        status="refused",
+        happened_on=timezone.localdate(),
+    )
+    html = client.get("/l/press/").content.decode()
+    assert re.findall(r'class="status status-(\w+)"', html) == ["refused"]
