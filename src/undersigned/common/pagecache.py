@@ -1,15 +1,15 @@
 """Public answers about a letter, served from Django's cache until the letter changes.
 
-Each letter has a generation: a random token in the cache under its slug. Every cached answer
-about the letter (its page in each language, the API's letter and count, the log's checkpoint)
-is stored under a key holding the generation, so `letter_changed` makes all of them stale at
-once, in every web process that shares the cache (Redis, REDIS_URL). The writers call it: the
-row lock every organizer change takes (letters/locks.py), the state write, the sequencer and
-witness cosignatures when the checkpoint changes. Entries also expire after one sequencer
-interval, which bounds what changes without a writer: the signatures waiting for the next
-checkpoint, and a per-process memory cache that no other process can invalidate. Each process
-also keeps the entries and generations it used last (`_held`, `_generations`), so that a hit
-costs no round trip to Redis.
+Each letter has a generation: a random token in the cache, keyed by a digest of its slug.
+Every cached answer about the letter (its page in each language, the API's letter and count,
+the log's checkpoint) is stored under a key holding the generation, so `letter_changed` makes
+all of them stale at once, in every web process that shares the cache (Redis, REDIS_URL). The
+writers call it: the row lock every organizer change takes (letters/locks.py), the state
+write, the sequencer and witness cosignatures when the checkpoint changes. Entries also expire
+after one sequencer interval, which bounds what changes without a writer: the signatures
+waiting for the next checkpoint, and a per-process memory cache that no other process can
+invalidate. Each process also keeps the entries and generations it used last (`_held`,
+`_generations`; a generation for one second), so that a hit costs no round trip to Redis.
 
 Cached answers are public: the same bytes for every reader, with an ETag (a hash of the body)
 for 304 answers, `Cache-Control: public` and no dependence on cookies, so a reverse proxy or
