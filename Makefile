@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: demo test test-fast test-sqlite test-postgres test-js lint browser node bench clean
+.PHONY: demo test test-fast test-sqlite test-postgres test-js lint browser node wrk bench clean
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,9 +56,17 @@ test: lint test-js test-sqlite
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not set: PostgreSQL tests not run (CI runs them)."; fi
 
+# Debian's wrk loads the readers' bench (bench/pages.py); installed here when missing and we are root.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	  else echo "The readers' bench needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
+
 # Performance figures come from here, never from timed tests.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed wrk
 	$(BIN)/python bench/signing.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/anonymous.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/updates.py

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.support.smtp import SmtpSink
+from undersigned.common.pagecache import forget_held
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run under
 # a running loop unless told it is safe. It is: tests are single-threaded per connection.
@@ -35,8 +36,10 @@ def _outbox_backend(settings: object) -> None:
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     cache.clear()
+    forget_held()
     yield
     cache.clear()
+    forget_held()
 
 
 @pytest.fixture

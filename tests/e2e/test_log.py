@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 
 from tests.publiclog.helpers import Signed, sign
 from tests.support.factories import make_letter
+from undersigned.common.pagecache import letter_changed
 from undersigned.crypto.merkle import CompactRange, leaf_hash
 from undersigned.crypto.note import Checkpoint, sign_checkpoint
 from undersigned.crypto.tiles import append_tiles, parse_tile_path
@@ -76,6 +77,8 @@ def rewrite(letter: Letter, keep: int, replace: dict[int, bytes] | None = None) 
     state.size, state.root = compact.size, compact.root()
     state.checkpoint = sign_checkpoint(checkpoint, [load_signer(bytes(state.signing_key))])
     state.save()
+    # A server rewriting its log serves the new checkpoint: its cache follows, as for the sequencer.
+    letter_changed(slug=letter.slug)
 
 
 def counts_printed(stdout: str) -> list[str]:
@@ -122,12 +125,14 @@ def test_verify_live_log_catches_tampering(live_server: Any, tmp_path: Path) -> 
     LogState.objects.filter(pk=state.pk).update(
         checkpoint=good_checkpoint.replace("\n302\n", "\n301\n")
     )
+    letter_changed(slug=letter.slug)  # the forger serves its forgery, not our cached checkpoint
     bad = verify(url, "--key", vkey)
     assert (bad.returncode, bad.stderr) == (
         1,
         f"FAILED: checkpoint: signature from {state.origin!r} does not verify\n",
     )
     LogState.objects.filter(pk=state.pk).update(checkpoint=good_checkpoint)
+    letter_changed(slug=letter.slug)
     assert verify(url, "--key", vkey, "--since", str(saved)).returncode == 0
 
 

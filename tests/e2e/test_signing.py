@@ -27,6 +27,9 @@ def _count_on_letter_page(page: Page, live_server: object, letter: Letter) -> st
     """The published count, after the sequencer has put every confirmed signature in the log."""
     log_sequence_all()
     page.goto(f"{live_server}/l/{letter.slug}/")
+    # The browser may keep the page for its max-age (docs/design.md section 8c); a reload asks
+    # the server, as a reader who wants the latest count does.
+    page.reload()
     return page.locator(".tally-number").inner_text()
 
 

@@ -1,11 +1,13 @@
-"""The locks taken on a letter row: organizers' changes take it for update, one after another;
-signing takes it in share mode (see letters/versions.py for why)."""
+"""The locks taken on a letter row: organizers' changes take it for update, one after another
+(and mark the letter's cached pages stale); signing takes it in share mode (see
+letters/versions.py for why)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from undersigned.common.pagecache import letter_changed
 from undersigned.letters.models import Letter
 from undersigned.letters.states import EDITABLE_STATES, State
 
@@ -29,8 +31,14 @@ def version_hold(*, letter_id: int) -> int:
 
 
 def letter_locked(letter: Letter) -> Letter:
-    """The letter's row, locked, so concurrent edits and transitions apply one after another."""
-    return Letter.objects.select_for_update().get(pk=letter.pk)
+    """The letter's row, locked, so concurrent edits and transitions apply one after another.
+
+    Every change an organizer makes to a letter takes this lock, so here its cached public
+    answers become stale (common/pagecache.py), at once and again when the change commits.
+    """
+    locked = Letter.objects.select_for_update().get(pk=letter.pk)
+    letter_changed(slug=locked.slug)
+    return locked
 
 
 def letter_editable(letter: Letter) -> Letter:

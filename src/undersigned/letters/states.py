@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 from undersigned.common.errors import ServiceError
+from undersigned.common.pagecache import letter_changed
 
 if TYPE_CHECKING:
     from undersigned.letters.models import Letter
@@ -70,7 +71,8 @@ def check_transition(current: str, target: str) -> None:
 def state_write(letter: Letter, target: str, *, also: tuple[str, ...] = ()) -> None:
     """Move `letter` (locked by the caller) to `target`: the only code that writes a letter's
     state. Raises TransitionError when the state machine does not allow it; `also` names other
-    fields the caller changed, saved with the state."""
+    fields the caller changed, saved with the state. The letter's cached pages become stale."""
     check_transition(letter.state, target)
     letter.state = target
     letter.save(update_fields=["state", *also])
+    letter_changed(slug=letter.slug)

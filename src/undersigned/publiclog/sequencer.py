@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from undersigned.common.pagecache import letter_changed
 from undersigned.crypto import logentries
 from undersigned.crypto.merkle import CompactRange, leaf_hash
 from undersigned.crypto.note import Checkpoint, sign_checkpoint
 from undersigned.crypto.tiles import append_tiles, parse_tile_path
+from undersigned.letters.models import Letter
 from undersigned.publiclog.keys import load_signer
 from undersigned.publiclog.models import Entry, EntryKind, LogState, PendingEntry, Tile
 from undersigned.publiclog.selectors import tile_fetch
@@ -192,6 +194,8 @@ def log_sequence(*, letter_id: int, batch_max: int | None = None) -> int:
         state.checkpoint = sign_checkpoint(checkpoint, [load_signer(bytes(state.signing_key))])
         state.save()
         PendingEntry.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        # A new checkpoint changes the published count: the letter's cached pages are stale.
+        letter_changed(slug=Letter.objects.values_list("slug", flat=True).get(pk=letter_id))
     return len(rows)
 
 

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from undersigned.common.errors import ServiceError
+from undersigned.common.pagecache import letter_changed
 from undersigned.common.text import clean_text
 from undersigned.crypto import logentries
 from undersigned.crypto.merkle import EMPTY_ROOT, leaf_hash
@@ -283,4 +284,5 @@ def log_cosign(*, letter: Letter, cosignatures: str) -> str:
         ]
         state.checkpoint = format_note(text, keep + offered)
         state.save(update_fields=["checkpoint"])
+        letter_changed(slug=letter.slug)
         return state.checkpoint

@@ -125,7 +125,10 @@ def test_letter_count_small_and_cacheable(client: Client) -> None:
     letter = make_letter("cancel")
     set_counts(letter, public=4, anonymous=6, pending=3)
     response = client.get("/api/v1/letters/cancel/count")
-    assert (response.status_code, response["Cache-Control"]) == (200, "public, max-age=5")
+    assert (response.status_code, response["Cache-Control"]) == (
+        200,
+        "public, max-age=5, stale-while-revalidate=25",
+    )
     assert response.json() == {
         "total": 10,
         "per_tier": {"public": 4, "recipient": 0, "counted": 0, "anonymous": 6},

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest_django import DjangoAssertNumQueries
 
 from tests.publiclog.helpers import Signed, sign, sign_many
 from tests.support.factories import make_letter
@@ -246,3 +247,21 @@ def test_checkpoint_of_archived_letter_stays_public(client: Client) -> None:
     response = client.get(f"/l/{letter.slug}/log/checkpoint")
 
     assert (response.status_code, response.content.decode().split("\n")[1]) == (200, "1")
+
+
+def test_checkpoint_from_the_cache_changes_when_the_sequencer_publishes(
+    client: Client, django_assert_num_queries: type[DjangoAssertNumQueries]
+) -> None:
+    letter = make_letter("cp")
+    _sequenced(letter, 2)
+    first = client.get("/l/cp/log/checkpoint")
+    with django_assert_num_queries(0):
+        again = client.get("/l/cp/log/checkpoint", headers={"If-None-Match": first["ETag"]})
+    _sequenced(letter, 1)
+    latest = client.get("/l/cp/log/checkpoint")
+    state = LogState.objects.get(letter=letter)
+    assert (again.status_code, latest.content.decode(), latest["Cache-Control"]) == (
+        304,
+        state.checkpoint,
+        "no-cache",
+    )

@@ -12,7 +12,8 @@ from django.utils import timezone
 from undersigned.accounts.models import User
 from undersigned.common.text import clean_text
 from undersigned.delivery.models import ResponseEntry, Status
-from undersigned.letters.models import Demand, Letter
+from undersigned.letters.locks import letter_locked
+from undersigned.letters.models import Demand
 from undersigned.letters.states import ANSWERABLE_STATES
 
 NOTE_MAX = 2000
@@ -62,7 +63,7 @@ def response_record(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().get(pk=demand.letter_id)
+        letter = letter_locked(demand.letter)
         if letter.state not in ANSWERABLE_STATES:
             raise ValidationError("Answers are recorded once the letter has been delivered.")
         if happened_on < letter.created_on:

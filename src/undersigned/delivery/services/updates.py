@@ -29,6 +29,7 @@ from django.utils import timezone
 from undersigned.accounts.models import User
 from undersigned.common.text import clean_text
 from undersigned.delivery.models import Update, UpdateKind
+from undersigned.letters.locks import letter_locked
 from undersigned.letters.models import Letter, LetterText, LetterVersion
 from undersigned.letters.presentation import default_first, letter_url, title_in
 from undersigned.letters.states import UPDATE_STATES, State
@@ -123,7 +124,7 @@ def update_send(*, letter: Letter, user: User, texts: Texts) -> Update:
     languages = default_first(titles, letter.default_language)
     cleaned = _texts_clean(texts, languages=languages, default=letter.default_language)
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().get(pk=letter.pk)
+        letter = letter_locked(letter)
         if letter.state not in UPDATE_STATES:
             raise ValidationError(
                 "Updates go out while a letter is open, closed or delivered; this one is "

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date as date_type
 from datetime import datetime
 from typing import Any, Literal, cast
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 
 from undersigned.accounts.permissions import access_public_letter
 from undersigned.common.errors import ApiError
+from undersigned.common.pagecache import public_answer, public_cache_control
 from undersigned.delivery.selectors import (
     DemandTimeline,
     PublicDelivery,
@@ -177,6 +180,27 @@ class LetterOut(Schema):
 
 _NOT_FOUND = {404: ErrorOut}
 
+_Run = Callable[..., HttpResponseBase]
+
+
+def _served_from_cache(part: str, cache_control: str) -> Callable[[_Run], _Run]:
+    """The operation's whole answer (body and headers as rendered) from common/pagecache.py,
+    kept until the letter changes; only 200 answers are kept."""
+
+    def decorator(run: _Run) -> _Run:
+        def cached_run(request: HttpRequest, **kw: Any) -> HttpResponseBase:
+            return public_answer(
+                request,
+                slug=str(kw["slug"]),
+                part=part,
+                render=lambda: run(request, **kw),
+                cache_control=cache_control,
+            )
+
+        return cached_run
+
+    return decorator
+
 
 def _public_letter(slug: str) -> Letter:
     try:
@@ -200,6 +224,7 @@ def _b64(data: bytes) -> str:
 
 
 @router.get("/{slug:slug}", response={200: LetterOut, **_NOT_FOUND}, summary="A public letter")
+@decorate_view(_served_from_cache("api:letter", public_cache_control(max_age=10, stale=30)))
 def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
     document = letter_document(letter=_public_letter(slug))
     letter = document.letter
@@ -266,10 +291,10 @@ def letter_detail(request: HttpRequest, slug: str) -> LetterOut:
 @router.get(
     "/{slug:slug}/count", response={200: CountOut, **_NOT_FOUND}, summary="A letter's counts"
 )
-def letter_count(request: HttpRequest, response: HttpResponse, slug: str) -> CountOut:
+# Widgets poll this; a few seconds of staleness lets a cache in front absorb a crowd.
+@decorate_view(_served_from_cache("api:count", public_cache_control(max_age=5, stale=25)))
+def letter_count(request: HttpRequest, slug: str) -> CountOut:
     letter_id = _public_letter(slug).pk
-    # Widgets poll this; a few seconds of staleness lets a cache in front absorb a crowd.
-    response["Cache-Control"] = "public, max-age=5"
     return _counts(letter_counts(letter_id=letter_id), letter_id=letter_id)
 
 

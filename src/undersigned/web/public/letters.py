@@ -5,19 +5,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_vary_headers,
+)
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from undersigned.accounts.permissions import NotFound, access_public_letter
+from undersigned.common.pagecache import cached, has_session, public_answer, public_cache_control
 from undersigned.delivery.selectors import public_delivery, public_timelines
 from undersigned.letters.markdown import render_markdown
-from undersigned.letters.models import LANGUAGES, AddendumKind
-from undersigned.letters.presentation import direction
+from undersigned.letters.models import LANGUAGES, AddendumKind, Letter
+from undersigned.letters.presentation import choose_language, direction
 from undersigned.web.public.pages import (
+    LetterTitles,
     addendum_filename,
     letter_page,
+    letter_titles,
     public_addendum,
     public_letter_list,
 )
@@ -40,13 +48,64 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+# Readers' caches and proxies may keep the page this long, then serve it while they refresh it.
+_PAGE_CACHE_CONTROL = public_cache_control(max_age=10, stale=30)
+
+
 @require_safe
-def letter(request: HttpRequest, slug: str) -> HttpResponse:
-    found = access_public_letter(slug=slug)
-    page = letter_page(
-        letter=found,
+def letter(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """The letter page: from the cache for readers without a session, the same bytes for all."""
+    if has_session(request):
+        # An organizer (or a visitor mid-flow): the page shows who is signed in, so it is theirs.
+        found = access_public_letter(slug=slug)
+        private = _letter_page(
+            request,
+            found,
+            requested=request.GET.get("lang"),
+            accept_language=request.headers.get("Accept-Language", ""),
+        )
+        add_never_cache_headers(private)
+        return private
+    # One read of the letter row at most, whichever of the two cache entries is missing.
+    rows: list[Letter] = []
+
+    def public_letter() -> Letter:
+        if not rows:
+            rows.append(access_public_letter(slug=slug))
+        return rows[0]
+
+    titles = cached(slug=slug, part="titles", compute=lambda: letter_titles(letter=public_letter()))
+    language = choose_language(
+        available=titles.available,
         requested=request.GET.get("lang"),
         accept_language=request.headers.get("Accept-Language", ""),
+        default=titles.default,
+    )
+    response = public_answer(
+        request,
+        slug=slug,
+        part=f"page:{language}",
+        render=lambda: _letter_page(
+            None, public_letter(), requested=language, accept_language="", titles=titles
+        ),
+        cache_control=_PAGE_CACHE_CONTROL,
+    )
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _letter_page(
+    request: HttpRequest | None,
+    found: Letter,
+    *,
+    requested: str | None,
+    accept_language: str,
+    titles: LetterTitles | None = None,
+) -> HttpResponse:
+    """The page rendered; without a request it is the anonymous reader's (no session, no
+    messages, no CSRF token), which the cache may share."""
+    page = letter_page(
+        letter=found, requested=requested, accept_language=accept_language, titles=titles
     )
     context = {
         "page": page,
@@ -66,7 +125,7 @@ def letter(request: HttpRequest, slug: str) -> HttpResponse:
     # The interface is English until it has translations: its dates and sizes must match its
     # words, whatever language the browser asked for.
     with translation.override(settings.LANGUAGE_CODE):
-        response = render(request, "letters/letter.html", context)
+        response = HttpResponse(render_to_string("letters/letter.html", context, request))
     response["Content-Language"] = page.language
     patch_vary_headers(response, ["Accept-Language"])
     return response

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from undersigned.accounts.permissions import access_public_log
+from undersigned.common.pagecache import public_answer
 from undersigned.letters.models import Letter
 from undersigned.letters.presentation import direction, title_in
 from undersigned.publiclog import selectors
@@ -58,9 +59,16 @@ def _state(slug: str) -> LogState:
 
 
 @require_safe
-def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
-    text = _state(slug).checkpoint
-    return _static(text, "text/plain; charset=utf-8", "no-cache")
+def checkpoint(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """From the cache until the sequencer publishes the next one; `no-cache` still, so that
+    clients and proxies ask every time, and the ETag answers them with a 304."""
+    return public_answer(
+        request,
+        slug=slug,
+        part="checkpoint",
+        render=lambda: _static(_state(slug).checkpoint, "text/plain; charset=utf-8", "no-cache"),
+        cache_control="no-cache",
+    )
 
 
 @require_safe

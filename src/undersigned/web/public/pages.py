@@ -192,17 +192,42 @@ class LetterPage:
         return _letter_path(self.letter, self.language)
 
 
-def letter_page(*, letter: Letter, requested: str | None, accept_language: str) -> LetterPage:
-    """Everything the public letter page shows, in the language the reader should see."""
-    published, pending = published_counts(
-        live=letter_counts(letter_id=letter.pk), letter_id=letter.pk
-    )
+@dataclass(frozen=True)
+class LetterTitles:
+    """The letter's title in each language of its text, and the language shown by default:
+    what choosing the reader's language needs (the letter page asks the cache for it first)."""
+
+    titles: dict[str, str]
+    default: str
+
+    @property
+    def available(self) -> list[str]:
+        return default_first(self.titles, self.default)
+
+
+def letter_titles(*, letter: Letter) -> LetterTitles:
     titles = dict(letter.texts.values_list("language", "title"))
     if not titles:
         # A public letter always has its default text; without one there is nothing to show.
         raise Http404("This letter has no text.")
     default = letter.default_language if letter.default_language in titles else min(titles)
-    available = default_first(titles, default)
+    return LetterTitles(titles, default)
+
+
+def letter_page(
+    *,
+    letter: Letter,
+    requested: str | None,
+    accept_language: str,
+    titles: LetterTitles | None = None,
+) -> LetterPage:
+    """Everything the public letter page shows, in the language the reader should see."""
+    published, pending = published_counts(
+        live=letter_counts(letter_id=letter.pk), letter_id=letter.pk
+    )
+    shown = titles or letter_titles(letter=letter)
+    default = shown.default
+    available = shown.available
     language = choose_language(
         available=available,
         requested=requested,
@@ -214,7 +239,7 @@ def letter_page(*, letter: Letter, requested: str | None, accept_language: str) 
         letter=letter,
         language=language,
         direction=direction(language),
-        title=titles[language],
+        title=shown.titles[language],
         body_html=render_markdown(body),
         summary=markdown_summary(body),
         languages=[
