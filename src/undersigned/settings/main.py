@@ -286,5 +286,8 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": True},
         # django.request logs every 4xx; redacted, it would still be noise.
         "django.request": {"level": "ERROR"},
+        # waitress warns at every request that waits for a thread: under a press spike that is
+        # one line per request, which would bury everything else (and cost CPU).
+        "waitress.queue": {"level": "ERROR"},
     },
 }
