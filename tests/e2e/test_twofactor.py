@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import log_in
 from tests.support.factories import PASSWORD, make_organizer
@@ -99,7 +100,14 @@ def test_organizer_adds_passkey_then_signs_in_with_it(
 
     page.get_by_role("link", name="Sign-in security").click()
     page.get_by_role("button", name="Add a passkey").click()
-    page.wait_for_selector("text=added")
+    # A round trip to the server, one to the authenticator, another to the server, then the
+    # page reloads: on a loaded machine (the suite runs in parallel) that takes a while.
+    status = page.locator("#passkey-register-status-message")
+    try:
+        expect(page.get_by_text(re.compile(r"added \d"))).to_be_visible(timeout=30_000)
+    except AssertionError as exc:
+        shown = status.inner_text() if status.count() else "(no status)"
+        raise AssertionError(f"no passkey added; the page says: {shown!r}") from exc
     stored = client.send("WebAuthn.getCredentials", {"authenticatorId": added["authenticatorId"]})
     assert len(stored["credentials"]) == 1
     _log_out(page, base)
