@@ -14,7 +14,6 @@ The machine is shared with whatever else runs: read the figures with that in min
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import secrets
@@ -22,14 +21,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from server import database_fresh, free_port, prepare, serve, wait_http
 
-BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
@@ -63,25 +60,6 @@ letters.letter_text_set(letter=letter, language="de", title="Den Vertrag kündig
 letters.letter_transition(letter=letter, target="open", user=owner)
 log_sequence_all()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(port: int, path: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path, headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer {path}")
 
 
 def wrk(port: int, path: str, *, seconds: int, connections: int, threads: int) -> tuple[float, int]:
@@ -146,10 +124,7 @@ def main() -> None:
     if not Path(WRK).exists():
         raise SystemExit("bench/pages.py needs wrk: sudo apt-get install wrk")
 
-    admin_url, _, dbname = args.database.rpartition("/")
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{dbname}"')
+    database_fresh(args.database)
 
     redis, redis_url = (None, None) if args.no_redis else start_redis()
     port = free_port()
@@ -167,24 +142,9 @@ def main() -> None:
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
-    for command in (
-        ["migrate", "--verbosity", "0"],
-        ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["shell", "-c", SEED],
-    ):
-        subprocess.run([str(BIN / "undersigned"), *command], env=env, check=True)
+    prepare(env, SEED)
 
-    server = subprocess.Popen(
-        [
-            str(BIN / "undersigned"),
-            "serve",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.web_workers),
-        ],
-        env=env,
-    )
+    server = serve(env, port, args.web_workers)
     results: dict[str, tuple[float, int]] = {}
     try:
         wait_http(port, "/bench/minimal")

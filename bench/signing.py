@@ -21,10 +21,8 @@ import queue
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,15 +33,9 @@ from typing import Any
 
 import psycopg
 from aiosmtpd.controller import Controller
+from server import BIN, database_fresh, free_port, prepare, serve, wait_http
 
-BIN = Path(sys.executable).parent
 CODE = re.compile(rb"^Code: (\d+)\r?$", re.MULTILINE)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class CodeSink:
@@ -148,19 +140,6 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def wait_http(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
 SEED = """
 from undersigned.letters.models import Letter, LetterText
 letter = Letter.objects.create(slug="bench", state="open", domains=["example.org"],
@@ -185,10 +164,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    admin_url, _, dbname = args.database.rpartition("/")
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{dbname}"')
+    database_fresh(args.database)
 
     sink = CodeSink()
     sink.controller.start()
@@ -206,26 +182,9 @@ def main() -> None:
         "UNDERSIGNED_DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
     }
-    for command in (
-        ["migrate", "--verbosity", "0"],
-        ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["shell", "-c", SEED],
-    ):
-        subprocess.run([str(BIN / "undersigned"), *command], env=env, check=True)
+    prepare(env, SEED)
 
-    procs = [
-        subprocess.Popen(
-            [
-                str(BIN / "undersigned"),
-                "serve",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.web_workers),
-            ],
-            env=env,
-        )
-    ]
+    procs = [serve(env, port, args.web_workers)]
     procs += [
         subprocess.Popen([str(BIN / "undersigned"), "worker"], env=env)
         for _ in range(args.mail_workers)
