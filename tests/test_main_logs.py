@@ -95,16 +95,6 @@ def _hostile_requests(port: int, *, malformed: list[bytes]) -> list[int]:
     return [_send(port, raw) for raw in requests]
 
 
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGINT)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output.decode(errors="replace")
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_serve_logs_no_client_address_or_token() -> None:
@@ -123,7 +113,7 @@ def test_serve_logs_no_client_address_or_token() -> None:
             ],
         )
     finally:
-        output = _stop(server)
+        output = processes.stop(server, signal.SIGINT, 30, then_kill=True)
 
     # The requests were answered, and the lines they cause are in what was captured. The
     # workers parse requests with waitress (common/webserver.py), which answers a malformed
@@ -150,7 +140,7 @@ def test_demo_logs_no_client_address_or_token(tmp_path: Path) -> None:
             ],
         )
     finally:
-        output = _stop(demo)
+        output = processes.stop(demo, signal.SIGINT, 30, then_kill=True)
 
     assert statuses == [400, 400, 400, 400, 403, 403, 404, 403, 403, 403], output
     assert output.count("Forbidden (CSRF cookie not set.)") == 5, output

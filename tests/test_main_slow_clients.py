@@ -8,6 +8,7 @@ request from another address (127.0.0.8) must still be answered within a second.
 from __future__ import annotations
 
 import resource
+import signal
 import socket
 import subprocess
 import time
@@ -105,16 +106,6 @@ def _delays(port: int, *, trickle: bool) -> list[tuple[int, float]]:
     return results
 
 
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output.decode(errors="replace")
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("trickle", [False, True], ids=["idle", "slowloris"])
@@ -126,7 +117,7 @@ def test_serve_answers_while_slow_clients_hold_connections(trickle: bool) -> Non
         delays = _delays(port, trickle=trickle)
         after = _get(port, "/healthz", timeout=10)[0]
     finally:
-        output = _stop(server)
+        output = processes.stop(server, signal.SIGTERM, 30, then_kill=True)
 
     answered = [(status, elapsed < 1.0) for status, elapsed in delays]
     assert (answered, after) == ([(200, True), (200, True)], 200), (delays, output)
@@ -142,7 +133,7 @@ def test_demo_answers_while_slow_clients_hold_connections(tmp_path: Path, trickl
         delays = _delays(port, trickle=trickle)
         after = _get(port, "/healthz", timeout=10)[0]
     finally:
-        output = _stop(demo)
+        output = processes.stop(demo, signal.SIGTERM, 30, then_kill=True)
 
     answered = [(status, elapsed < 1.0) for status, elapsed in delays]
     assert (answered, after) == ([(200, True), (200, True)], 200), (delays, output)

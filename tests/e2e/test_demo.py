@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,18 +13,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.processes import UNDERSIGNED
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import UNDERSIGNED, free_port
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[tuple[str, str, str, Path]]:
-    port = _free_port()
+    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()

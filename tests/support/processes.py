@@ -90,10 +90,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def stop(process: subprocess.Popen[bytes], sig: int, timeout: float = 20) -> str:
-    """Signal a started command, wait for it, and return what it printed."""
+def stop(
+    process: subprocess.Popen[bytes], sig: int, timeout: float = 20, *, then_kill: bool = False
+) -> str:
+    """Signal a started command, wait for it, and return what it printed. With `then_kill`, a
+    command still running after `timeout` is killed (a server whose output is what the test
+    reads); otherwise the timeout fails the test."""
     process.send_signal(sig)
-    output, _ = process.communicate(timeout=timeout)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if not then_kill:
+            raise
+        process.kill()
+        output, _ = process.communicate()
     return output.decode(errors="replace")
 
 
